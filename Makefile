@@ -1,0 +1,73 @@
+# DiODo: `make run` starts everything, `make test` runs every test. `make help` lists all.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+BOT_VENV := .venv-bot
+APP_PY   := $(VENV)/bin/python
+BOT_PY   := $(BOT_VENV)/bin/python
+DIODO    := $(VENV)/bin/diodo
+PIP_FLAGS := --disable-pip-version-check --no-input -q
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: help run test install train lint typecheck validate bot-test clean lock browser
+
+help: ## Show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: install train ## Install what is missing, train if the data changed, start everything on :8000
+	$(DIODO) run
+
+test: install train browser ## Install what is missing and run every test
+	$(VENV)/bin/ruff check helpdesk knowledge actions tests bench
+	$(VENV)/bin/lint-imports --no-cache
+	$(BOT_VENV)/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed $(BOT_VENV)/.installed ## Create both Python environments from the lock files
+
+$(VENV)/.installed: requirements/app.lock pyproject.toml
+	@py=$$(tools/find-python.sh 3.11+) && echo "App environment: $$py" && \
+	  { [ -x $(APP_PY) ] || $$py -m venv $(VENV); }
+	$(APP_PY) -m pip install $(PIP_FLAGS) -r requirements/app.lock
+	$(APP_PY) -m pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(BOT_VENV)/.installed: requirements/bot.lock
+	@py=$$(tools/find-python.sh 3.10) && echo "Rasa environment: $$py" && \
+	  { [ -x $(BOT_PY) ] || $$py -m venv $(BOT_VENV); }
+	$(BOT_PY) -m pip install $(PIP_FLAGS) -r requirements/bot.lock
+	@touch $@
+
+train: install ## Train the Rasa model if config, domain or data changed
+	$(DIODO) train
+
+browser: ## Make sure Debian's Chromium is there for the browser tests
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "Installing Chromium for the browser tests (apt-get) ..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (or set CHROMIUM=/path)." >&2; exit 1; fi; \
+	fi
+
+lint: install ## Ruff and the layer contracts
+	$(VENV)/bin/ruff check helpdesk knowledge actions tests bench
+	$(VENV)/bin/lint-imports --no-cache
+
+typecheck: install ## mypy (strict) on helpdesk and knowledge
+	$(VENV)/bin/mypy
+
+validate: install ## rasa data validate
+	$(BOT_VENV)/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
+
+bot-test: train ## Rasa's own NLU and story tests on held-out data
+	$(BOT_VENV)/bin/rasa test nlu --nlu tests/bot/test_nlu.yml --model models/diodo.tar.gz --out var/rasa-results
+	$(BOT_VENV)/bin/rasa test core --stories tests/bot/test_stories.yml --model models/diodo.tar.gz --out var/rasa-results
+
+lock: ## Re-resolve and re-pin both environments (review the diff!)
+	$(APP_PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" > requirements/app.lock
+	( echo "# Locked runtime for the Rasa side (.venv-bot, Python 3.10). Regenerate: make lock"; \
+	  $(BOT_PY) -m pip freeze ) > requirements/bot.lock
+
+clean: ## Remove environments, the model and local data (var/)
+	rm -rf $(VENV) $(BOT_VENV) models var .pytest_cache

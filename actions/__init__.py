@@ -1,0 +1,1 @@
+"""Custom Rasa actions. Thin: they translate between the dialogue and the app's internal API."""

@@ -1,0 +1,41 @@
+"""How-to questions: answered from the knowledge base that the app searches."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.app_client import AppUnavailable, get_app_client
+
+log = logging.getLogger(__name__)
+
+
+class ActionAnswerHowto(Action):
+    """Answer with the best-matching article, or say honestly that none fits."""
+
+    def name(self) -> str:
+        return "action_answer_howto"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        question = (tracker.latest_message.get("text") or "").strip()
+        if not question or question.startswith("/"):
+            dispatcher.utter_message(response="utter_howto_not_found")
+            return []
+        try:
+            hits = await get_app_client().search_knowledge(question, limit=3)
+        except AppUnavailable as exc:
+            log.warning("knowledge search unavailable: %s", exc)
+            dispatcher.utter_message(response="utter_howto_not_found")
+            return []
+        best = hits[0] if hits else None
+        if best is None or not best.confident:
+            dispatcher.utter_message(response="utter_howto_not_found")
+            return []
+        dispatcher.utter_message(text=best.answer)
+        dispatcher.utter_message(response="utter_howto_followup")
+        return []

@@ -1,0 +1,1 @@
+"""DiODo app: channels, conversation hub, help desk, places, analytics."""

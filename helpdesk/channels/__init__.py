@@ -1,0 +1,1 @@
+"""Channel adapters (web chat now; Telegram and SMS later), the Rasa client and delivery."""

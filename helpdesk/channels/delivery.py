@@ -1,0 +1,139 @@
+"""Delivery workers: send outbox rows through their channel, with retries and backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from helpdesk.conversations import service
+from helpdesk.conversations.notify import Notifier, wait_for
+from helpdesk.conversations.service import OutboundClaim
+from helpdesk.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(enum.Enum):
+    """Result of one delivery attempt."""
+
+    SENT = "sent"
+    RETRY = "retry"
+    PERMANENT = "permanent"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a sender reports; ``retry_after`` overrides the backoff (e.g. HTTP 429)."""
+
+    outcome: Outcome
+    error: str | None = None
+    retry_after: float | None = None
+
+
+class Sender(Protocol):
+    """A channel's way out."""
+
+    async def send(self, claim: OutboundClaim) -> Delivery:
+        """Try once to deliver ``claim``."""
+        ...
+
+
+class WebSender:
+    """The web chat is pulled by the browser: delivering means making it visible."""
+
+    async def send(self, claim: OutboundClaim) -> Delivery:
+        return Delivery(Outcome.SENT)
+
+
+class OutboxDelivery:
+    """Runs delivery tasks over the outbox rows of the channels it has senders for."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: dict[str, Sender],
+        notifier: Notifier,
+        *,
+        concurrency: int = 2,
+        lease_seconds: float = 60.0,
+        retry_max_seconds: float = 300.0,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self._db = db
+        self._senders = senders
+        self._channels = tuple(senders)
+        self._notifier = notifier
+        self._concurrency = concurrency
+        self._lease = lease_seconds
+        self._retry_max = retry_max_seconds
+        self._poll = poll_interval
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        """Start the delivery tasks on the running loop."""
+        for number in range(self._concurrency):
+            self._tasks.append(asyncio.create_task(self._run(), name=f"delivery-{number}"))
+
+    async def stop(self) -> None:
+        """Cancel the delivery tasks."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def _run(self) -> None:
+        while True:
+            self._notifier.outbox.clear()
+            try:
+                claim = await asyncio.to_thread(self._claim)
+            except Exception:
+                log.exception("delivery: claiming failed")
+                claim = None
+            if claim is None:
+                await wait_for(self._notifier.outbox, self._poll)
+                continue
+            try:
+                await self.deliver(claim)
+            except Exception:
+                log.exception("delivery: outbox row %s failed", claim.outbound_id)
+
+    def _claim(self) -> OutboundClaim | None:
+        with self._db.session() as session:
+            return service.claim_next_outbound(
+                session, channels=self._channels, lease_seconds=self._lease
+            )
+
+    async def deliver(self, claim: OutboundClaim) -> None:
+        """One attempt; the result is recorded whatever happens."""
+        try:
+            result = await self._senders[claim.channel].send(claim)
+        except Exception as exc:  # an unexpected sender error is treated as transient
+            log.exception("delivery: sender error on outbox row %s", claim.outbound_id)
+            result = Delivery(Outcome.RETRY, error=type(exc).__name__)
+        retry_in: float | None = None
+        if result.outcome is Outcome.RETRY:
+            retry_in = result.retry_after or service.backoff_seconds(
+                claim.attempts, self._retry_max
+            )
+        await asyncio.to_thread(self._finish, claim, result, retry_in)
+        if result.outcome is Outcome.SENT:
+            self._notifier.delivered(claim.conversation_id)
+        elif result.outcome is Outcome.PERMANENT:
+            log.warning(
+                "delivery: outbox row %s failed for good (%s)", claim.outbound_id, result.error
+            )
+        else:
+            self._notifier.outbound_stored()
+
+    def _finish(self, claim: OutboundClaim, result: Delivery, retry_in: float | None) -> None:
+        with self._db.session() as session:
+            service.finish_outbound(
+                session,
+                claim,
+                sent=result.outcome is Outcome.SENT,
+                error=result.error,
+                retry_in_seconds=retry_in,
+            )

@@ -1,0 +1,76 @@
+"""Client for Rasa's REST channel. The app is Rasa's only caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from helpdesk.conversations.service import Button, Reply
+
+
+class RasaUnavailable(Exception):
+    """Rasa (or the action server behind it) could not answer now; try again later."""
+
+
+class RasaClient:
+    """Sends a citizen's message to Rasa under the conversation's pseudonym."""
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=3.0),
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+        )
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[Reply]:
+        """Rasa's replies to ``text``; raises RasaUnavailable on any transient failure."""
+        try:
+            response = await self._http.post(
+                "/webhooks/rest/webhook",
+                json={"sender": sender, "message": text, "metadata": metadata},
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"HTTP {response.status_code}")
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("invalid JSON from Rasa") from exc
+        return parse_rasa_messages(payload)
+
+    async def healthy(self) -> bool:
+        """True when Rasa's HTTP server answers."""
+        try:
+            response = await self._http.get("/", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+
+def parse_rasa_messages(payload: Any) -> list[Reply]:
+    """Turn Rasa's REST output into channel-neutral replies, skipping what we can't show."""
+    if not isinstance(payload, list):
+        raise RasaUnavailable("unexpected answer from Rasa")
+    replies: list[Reply] = []
+    for item in payload:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text")
+        buttons = tuple(
+            Button(str(b.get("title", "")), str(b.get("payload", "")))
+            for b in item.get("buttons") or []
+            if isinstance(b, dict) and b.get("title") and b.get("payload")
+        )
+        if isinstance(text, str) and text.strip():
+            replies.append(Reply(text.strip(), buttons))
+        elif buttons and replies:
+            # Buttons without text belong to the previous message.
+            last = replies.pop()
+            replies.append(Reply(last.text, last.buttons + buttons))
+    return replies

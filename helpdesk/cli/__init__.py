@@ -1,0 +1,1 @@
+"""The ``diodo`` command: run, train, database and secret tasks."""

@@ -1,0 +1,135 @@
+"""``diodo``: run everything, train the model, manage the database and local secrets."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from types import FrameType
+
+from helpdesk.cli import processes, train
+from helpdesk.cli.secrets import ensure_local_secrets
+from helpdesk.settings import REPO_ROOT, Settings, get_settings
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Start actions, Rasa and the app; wait until healthy; stop all on Ctrl-C."""
+    ensure_local_secrets()
+    get_settings.cache_clear()
+    settings = get_settings()
+    if not processes.MODEL_PATH.exists():
+        print("No trained model found. Run `make train` (or `make run`) first.", file=sys.stderr)
+        return 2
+    ports = processes.Ports(app=settings.port, rasa=args.rasa_port, actions=args.actions_port)
+    logs = REPO_ROOT / "var" / "log"
+    token = settings.internal_api_token.get_secret_value()
+    app_url = f"http://127.0.0.1:{ports.app}"
+    started: list[processes.Process] = []
+
+    def shutdown(*_: object) -> None:
+        print("\nStopping DiODo ...", flush=True)
+        for process in reversed(started):
+            processes.stop(process)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        started.append(
+            processes.start_actions(
+                ports.actions, app_url=app_url, token=token, log_path=logs / "actions.log"
+            )
+        )
+        started.append(
+            processes.start_rasa(
+                ports.rasa,
+                actions_port=ports.actions,
+                tracker_db=REPO_ROOT / "var" / "rasa-tracker.db",
+                log_path=logs / "rasa.log",
+            )
+        )
+        started.append(
+            processes.start_app(
+                ports.app,
+                env={
+                    "DIODO_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
+                    "DIODO_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
+                },
+                host=settings.host,
+            )
+        )
+        print("Starting the action server, Rasa (about 30 s) and the app ...", flush=True)
+        for process in started:
+            processes.wait_healthy(process, timeout=240)
+        print(
+            "\nDiODo is running.\n"
+            f"  Web chat:        {settings.public_url}/\n"
+            f"  Health:          {settings.public_url}/health\n"
+            f"  API docs:        {settings.public_url}/docs\n"
+            f"  Logs of Rasa and the action server: {logs}\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while all(process.alive() for process in started):
+            time.sleep(0.5)
+        dead = [p.name for p in started if not p.alive()]
+        print(f"{', '.join(dead)} stopped unexpectedly; see {logs}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except processes.StartupError as exc:
+        print(f"Start-up failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutdown()
+
+
+def _train(args: argparse.Namespace) -> int:
+    train.train(force=args.force)
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    from helpdesk import migrate
+
+    url = args.url or Settings().database_url
+    if args.action == "upgrade":
+        migrate.upgrade(url, args.revision or "head")
+    else:
+        migrate.downgrade(url, args.revision or "base")
+    print(f"Database {args.action}d.")
+    return 0
+
+
+def _secrets(_: argparse.Namespace) -> int:
+    added = ensure_local_secrets()
+    print(f"Generated {', '.join(added)} in var/local.env." if added else "Secrets present.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``diodo`` command."""
+    parser = argparse.ArgumentParser(prog="diodo", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start actions, Rasa and the app (Ctrl-C stops all)")
+    run.add_argument("--rasa-port", type=int, default=5005)
+    run.add_argument("--actions-port", type=int, default=5055)
+    run.set_defaults(func=_run)
+    tr = sub.add_parser("train", help="train the Rasa model if its inputs changed")
+    tr.add_argument("--force", action="store_true")
+    tr.set_defaults(func=_train)
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
+    db.add_argument("revision", nargs="?")
+    db.add_argument("--url", help="database URL (default: DIODO_DATABASE_URL)")
+    db.set_defaults(func=_db)
+    sc = sub.add_parser("secrets", help="generate local secrets into var/local.env")
+    sc.set_defaults(func=_secrets)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

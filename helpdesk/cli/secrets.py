@@ -1,0 +1,24 @@
+"""Local secrets for the embedded set-up, generated once into ``var/local.env``."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from helpdesk.settings import REPO_ROOT
+
+LOCAL_ENV = REPO_ROOT / "var" / "local.env"
+GENERATED = ("DIODO_INTERNAL_API_TOKEN", "DIODO_PSEUDONYM_KEY")
+
+
+def ensure_local_secrets(path: Path = LOCAL_ENV) -> list[str]:
+    """Add a random value for each generated secret not yet in ``path``; return the new names."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text().splitlines() if path.exists() else []
+    present = {line.split("=", 1)[0] for line in existing if "=" in line}
+    added = [name for name in GENERATED if name not in present]
+    if added:
+        lines = existing + [f"{name}={secrets.token_urlsafe(32)}" for name in added]
+        path.write_text("\n".join(lines) + "\n")
+        path.chmod(0o600)
+    return added

@@ -1,0 +1,1 @@
+"""The conversation hub: durable inbox, per-conversation processing, outbox."""

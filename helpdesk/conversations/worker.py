@@ -1,0 +1,134 @@
+"""The inbox worker: takes each conversation's next message in order and asks Rasa."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Protocol
+
+from helpdesk.conversations import service
+from helpdesk.conversations.notify import Notifier, wait_for
+from helpdesk.conversations.service import InboundClaim, Reply
+from helpdesk.db import Database, utcnow
+from helpdesk.texts import text
+
+log = logging.getLogger(__name__)
+
+
+class Assistant(Protocol):
+    """What the worker needs from Rasa."""
+
+    async def send(self, sender: str, text: str, metadata: dict[str, object]) -> list[Reply]:
+        """Replies to ``text`` from ``sender``; raises on transient failure."""
+        ...
+
+
+class InboxWorker:
+    """Runs ``concurrency`` tasks that claim, process and complete inbound messages."""
+
+    def __init__(
+        self,
+        db: Database,
+        assistant: Assistant,
+        notifier: Notifier,
+        *,
+        transient_errors: tuple[type[BaseException], ...],
+        concurrency: int = 8,
+        lease_seconds: float = 60.0,
+        retry_max_seconds: float = 30.0,
+        poll_interval: float = 0.5,
+        give_up_after_seconds: float = 6 * 3600,
+    ) -> None:
+        self._db = db
+        self._assistant = assistant
+        self._notifier = notifier
+        self._transient = transient_errors
+        self._concurrency = concurrency
+        self._lease = lease_seconds
+        self._retry_max = retry_max_seconds
+        self._poll = poll_interval
+        self._give_up_after = timedelta(seconds=give_up_after_seconds)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        """Start the worker tasks on the running loop."""
+        for number in range(self._concurrency):
+            self._tasks.append(asyncio.create_task(self._run(), name=f"inbox-worker-{number}"))
+
+    async def stop(self) -> None:
+        """Cancel the worker tasks; claimed rows are released by lease or at start-up."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def _run(self) -> None:
+        while True:
+            self._notifier.inbox.clear()
+            try:
+                claim = await asyncio.to_thread(self._claim)
+            except Exception:
+                log.exception("inbox: claiming failed")
+                claim = None
+            if claim is None:
+                await wait_for(self._notifier.inbox, self._poll)
+                continue
+            try:
+                await self.process(claim)
+            except Exception:
+                log.exception("inbox: processing message %s failed", claim.inbound_id)
+
+    def _claim(self) -> InboundClaim | None:
+        with self._db.session() as session:
+            return service.claim_next_inbound(session, lease_seconds=self._lease)
+
+    async def process(self, claim: InboundClaim) -> None:
+        """Ask the assistant and record the outcome; never loses the message."""
+        try:
+            replies = await self._assistant.send(
+                claim.pseudonym, claim.text, {"channel": claim.channel}
+            )
+        except self._transient as exc:
+            await asyncio.to_thread(self._defer, claim, f"{type(exc).__name__}: {exc}")
+            self._notifier.outbound_stored()
+            return
+        done = await asyncio.to_thread(self._complete, claim, replies)
+        if done:
+            log.info("inbox: message %s answered with %d replies", claim.inbound_id, len(replies))
+            self._notifier.outbound_stored()
+        else:
+            log.warning("inbox: lost the claim on message %s; not answering", claim.inbound_id)
+
+    def _complete(self, claim: InboundClaim, replies: list[Reply]) -> bool:
+        with self._db.session() as session:
+            return service.complete_inbound(
+                session, claim, replies, empty_reply=Reply(text("empty_reply"))
+            )
+
+    def _defer(self, claim: InboundClaim, error: str) -> None:
+        with self._db.session() as session:
+            if utcnow() - claim.received_at > self._give_up_after:
+                service.fail_inbound(
+                    session, claim, error=error, apology=Reply(text("processing_failed"))
+                )
+                log.error(
+                    "inbox: message %s unanswered after %d attempts; apologised",
+                    claim.inbound_id,
+                    claim.attempts,
+                )
+                return
+            held = service.defer_inbound(
+                session,
+                claim,
+                error=error,
+                holding_reply=Reply(text("holding_reply")),
+                retry_max_seconds=self._retry_max,
+            )
+        log.warning(
+            "inbox: assistant unavailable for message %s (attempt %d, %s)%s",
+            claim.inbound_id,
+            claim.attempts,
+            error,
+            "; holding reply sent" if held else "",
+        )

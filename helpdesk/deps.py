@@ -1,0 +1,28 @@
+"""FastAPI dependencies: short aliases for what routes need from the app's state."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from helpdesk.conversations.notify import Notifier
+from helpdesk.db import Database
+from helpdesk.settings import Settings
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_notifier(request: Request) -> Notifier:
+    return request.app.state.notifier  # type: ignore[no-any-return]
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+NotifierDep = Annotated[Notifier, Depends(get_notifier)]

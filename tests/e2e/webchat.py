@@ -1,0 +1,74 @@
+"""A small web chat API client for the end-to-end tests and the benchmark."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class WebChat:
+    """One citizen in the web chat."""
+
+    base_url: str
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=40))
+    session_id: str = ""
+    cursor: int = 0
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        response = self.http.post(f"{self.base_url}/api/webchat/sessions")
+        response.raise_for_status()
+        self.session_id = response.json()["session_id"]
+
+    def send(self, text: str, message_id: str | None = None) -> dict[str, Any]:
+        response = self.http.post(
+            f"{self.base_url}/api/webchat/sessions/{self.session_id}/messages",
+            json={"text": text, "client_message_id": message_id or uuid.uuid4().hex},
+        )
+        assert response.status_code == 202, response.text
+        return dict(response.json())
+
+    def poll(self, wait: float = 0) -> list[dict[str, Any]]:
+        response = self.http.get(
+            f"{self.base_url}/api/webchat/sessions/{self.session_id}/replies",
+            params={"after": self.cursor, "wait": wait},
+        )
+        response.raise_for_status()
+        body = response.json()
+        self.cursor = body["cursor"]
+        self.replies.extend(body["replies"])
+        return list(body["replies"])
+
+    def answers_to(self, message_id: str) -> list[dict[str, Any]]:
+        return [r for r in self.replies if r["in_reply_to"] == message_id]
+
+    def ask(self, text: str, timeout: float = 60) -> list[dict[str, Any]]:
+        """Send ``text`` and return the replies that answer it."""
+        message_id = uuid.uuid4().hex
+        self.send(text, message_id)
+        deadline = time.monotonic() + timeout
+        while not self.answers_to(message_id):
+            assert time.monotonic() < deadline, f"no answer to {text!r} in {timeout} s"
+            self.poll(wait=5)
+        # Rasa's replies to one message are written together; collect any stragglers.
+        self.poll()
+        return self.answers_to(message_id)
+
+
+def domain_texts(response: str) -> list[str]:
+    """Every text variant of a domain response, from bot/domain/*.yml."""
+    for path in sorted((REPO / "bot" / "domain").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        variants = (data.get("responses") or {}).get(response)
+        if variants:
+            return [str(v["text"]).strip() for v in variants if "text" in v]
+    raise KeyError(response)

@@ -1,0 +1,153 @@
+"""The web chat API through the test client (app lifespan, real database, Rasa absent)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from helpdesk.main import create_app
+from helpdesk.settings import Settings
+from helpdesk.texts import text
+
+TOKEN = "internal-test-token"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        rasa_url=f"http://127.0.0.1:{_closed_port()}",
+        actions_url=f"http://127.0.0.1:{_closed_port()}",
+        internal_api_token=SecretStr(TOKEN),
+        pseudonym_key=SecretStr("pseudonym-test-key"),
+        retry_max_seconds=0.2,
+        poll_interval_seconds=0.05,
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _session(client: TestClient) -> str:
+    response = client.post("/api/webchat/sessions")
+    assert response.status_code == 201
+    return str(response.json()["session_id"])
+
+
+def test_chat_page_is_german_and_loads_nothing_from_other_hosts(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<html lang="de"' in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+    assert client.get("/static/chat.js").status_code == 200
+
+
+def test_empty_message_gets_a_clear_german_422(client: TestClient) -> None:
+    session_id = _session(client)
+    response = client.post(
+        f"/api/webchat/sessions/{session_id}/messages", json={"text": " \u0000\n\t "}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == text("web_invalid_empty")
+
+
+def test_too_long_message_is_refused(client: TestClient) -> None:
+    session_id = _session(client)
+    response = client.post(
+        f"/api/webchat/sessions/{session_id}/messages", json={"text": "a" * 2001}
+    )
+    assert response.status_code == 422
+    assert "2000" in response.json()["detail"]
+
+
+def test_huge_body_is_refused_before_it_is_read(client: TestClient) -> None:
+    session_id = _session(client)
+    response = client.post(
+        f"/api/webchat/sessions/{session_id}/messages",
+        content=b'{"text": "' + b"x" * 200_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+def test_malformed_json_and_binary_are_422(client: TestClient) -> None:
+    session_id = _session(client)
+    url = f"/api/webchat/sessions/{session_id}/messages"
+    assert (
+        client.post(
+            url, content=b"\xff\xfe\x00garbage", headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
+    assert client.post(url, json={"text": 42}).status_code == 422
+    assert client.post(url, json={"text": "hi", "client_message_id": "../etc"}).status_code == 422
+
+
+def test_unknown_session_is_404(client: TestClient) -> None:
+    unknown = "x" * 32
+    response = client.post(f"/api/webchat/sessions/{unknown}/messages", json={"text": "Hallo"})
+    assert response.status_code == 404
+    assert client.get(f"/api/webchat/sessions/{unknown}/replies").status_code == 404
+    assert client.get("/api/webchat/sessions/short/replies").status_code == 422
+
+
+def test_same_client_message_id_is_accepted_twice_but_stored_once(client: TestClient) -> None:
+    session_id = _session(client)
+    url = f"/api/webchat/sessions/{session_id}/messages"
+    first = client.post(url, json={"text": "Hallo", "client_message_id": "abc"})
+    second = client.post(url, json={"text": "Hallo", "client_message_id": "abc"})
+    assert first.status_code == second.status_code == 202
+    assert first.json() == {"message_id": "abc", "duplicate": False}
+    assert second.json() == {"message_id": "abc", "duplicate": True}
+
+
+def test_with_rasa_unreachable_the_citizen_gets_one_holding_reply(client: TestClient) -> None:
+    session_id = _session(client)
+    url = f"/api/webchat/sessions/{session_id}/messages"
+    client.post(url, json={"text": "Wie mache ich ein Foto?", "client_message_id": "q1"})
+    client.post(url, json={"text": "Hallo?", "client_message_id": "q2"})
+    replies = client.get(f"/api/webchat/sessions/{session_id}/replies?wait=10").json()
+    assert [r["text"] for r in replies["replies"]] == [text("holding_reply")]
+    assert replies["replies"][0]["in_reply_to"] is None
+    time.sleep(1.0)  # several retries happen meanwhile; none may add another holding reply
+    later = client.get(
+        f"/api/webchat/sessions/{session_id}/replies?after={replies['cursor']}"
+    ).json()
+    assert later["replies"] == []
+
+
+def test_health_reports_rasa_and_actions_down(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body == {"status": "degraded", "database": "ok", "rasa": "down", "actions": "down"}
+
+
+def test_internal_api_needs_the_shared_token(client: TestClient) -> None:
+    url = "/internal/knowledge/search"
+    assert client.post(url, json={"query": "Foto"}).status_code == 401
+    wrong = {"Authorization": "Bearer wrong"}
+    assert client.post(url, json={"query": "Foto"}, headers=wrong).status_code == 401
+    right = {"Authorization": f"Bearer {TOKEN}"}
+    response = client.post(
+        url, json={"query": "wie mache ich ein foto mit dem handy"}, headers=right
+    )
+    assert response.status_code == 200
+    best = response.json()["results"][0]
+    assert best["confident"] is True
+    assert "Foto" in best["title"]
+
+
+def test_openapi_documents_the_web_chat_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/webchat/sessions/{session_id}/messages" in paths
+    assert "/api/webchat/sessions/{session_id}/replies" in paths
