@@ -36,6 +36,10 @@ class ActionAnswerHowto(Action):
         if best is None or not best.confident:
             dispatcher.utter_message(response="utter_howto_not_found")
             return []
-        dispatcher.utter_message(text=best.answer)
+        # A custom payload keeps the article in one piece (the REST channel splits plain
+        # text at blank lines) and lets the app render it per channel.
+        dispatcher.utter_message(
+            json_message={"type": "article", "article_id": best.id, "text": best.answer}
+        )
         dispatcher.utter_message(response="utter_howto_followup")
         return []

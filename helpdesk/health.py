@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -35,16 +34,8 @@ async def health(request: Request, response: Response) -> HealthOut:
             return False
         return True
 
-    async def actions_ok() -> bool:
-        try:
-            async with httpx.AsyncClient(timeout=2.0) as client:
-                reply = await client.get(f"{state.settings.actions_url.rstrip('/')}/health")
-        except httpx.HTTPError:
-            return False
-        return reply.status_code == 200
-
     database, rasa, actions = await asyncio.gather(
-        run_in_threadpool(db_ok), state.rasa.healthy(), actions_ok()
+        run_in_threadpool(db_ok), state.rasa.healthy(), state.rasa.actions_healthy()
     )
     if not database:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE

@@ -64,7 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if inbound or outbound:
                 log.info("start-up: %d inbound and %d outbound rows resumed", inbound, outbound)
         notifier = Notifier()
-        rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+        rasa = RasaClient(
+            settings.rasa_url,
+            actions_url=settings.actions_url,
+            timeout=settings.rasa_timeout_seconds,
+        )
         knowledge = KnowledgeBase.from_directory(default_articles_dir())
         inbox = InboxWorker(
             db,

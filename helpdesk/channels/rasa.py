@@ -16,7 +16,10 @@ class RasaUnavailable(Exception):
 class RasaClient:
     """Sends a citizen's message to Rasa under the conversation's pseudonym."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, *, actions_url: str | None = None, timeout: float = 30.0
+    ) -> None:
+        self._actions_health = f"{actions_url.rstrip('/')}/health" if actions_url else None
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=3.0),
@@ -38,12 +41,26 @@ class RasaClient:
             payload = response.json()
         except ValueError as exc:
             raise RasaUnavailable("invalid JSON from Rasa") from exc
-        return parse_rasa_messages(payload)
+        replies = parse_rasa_messages(payload)
+        if not replies and not await self.actions_healthy():
+            # Rasa swallows a failed custom action and answers with nothing: wait instead.
+            raise RasaUnavailable("action server down")
+        return replies
 
     async def healthy(self) -> bool:
         """True when Rasa's HTTP server answers."""
         try:
             response = await self._http.get("/", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    async def actions_healthy(self) -> bool:
+        """True when the action server answers (or none is configured)."""
+        if self._actions_health is None:
+            return True
+        try:
+            response = await self._http.get(self._actions_health, timeout=2.0)
         except httpx.HTTPError:
             return False
         return response.status_code == 200
@@ -62,6 +79,11 @@ def parse_rasa_messages(payload: Any) -> list[Reply]:
         if not isinstance(item, dict):
             continue
         text = item.get("text")
+        custom = item.get("custom")
+        if isinstance(custom, dict) and custom.get("type") == "article":
+            # Articles come as a custom payload: Rasa's REST channel would split a plain
+            # text at every blank line into separate messages.
+            text = custom.get("text")
         buttons = tuple(
             Button(str(b.get("title", "")), str(b.get("payload", "")))
             for b in item.get("buttons") or []

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -176,20 +176,18 @@ def receive_message(
     return Received(message.id, conversation.id, duplicate=False)
 
 
-def _claimable_inbound(now: datetime, lease: timedelta) -> list[object]:
+def _claimable_inbound(now: datetime, lease: timedelta) -> ColumnElement[bool]:
     """Conditions under which an inbound row may be (re)claimed."""
-    return [
-        or_(
-            and_(
-                InboundMessage.status == InboundStatus.PENDING,
-                InboundMessage.next_attempt_at <= now,
-            ),
-            and_(
-                InboundMessage.status == InboundStatus.PROCESSING,
-                InboundMessage.claimed_at < now - lease,
-            ),
-        )
-    ]
+    return or_(
+        and_(
+            InboundMessage.status == InboundStatus.PENDING,
+            InboundMessage.next_attempt_at <= now,
+        ),
+        and_(
+            InboundMessage.status == InboundStatus.PROCESSING,
+            InboundMessage.claimed_at < now - lease,
+        ),
+    )
 
 
 def claim_next_inbound(
@@ -204,7 +202,7 @@ def claim_next_inbound(
         select(InboundMessage.id)
         .where(
             InboundMessage.status.in_(unfinished),
-            *_claimable_inbound(now, lease),
+            _claimable_inbound(now, lease),
             ~exists().where(
                 earlier.conversation_id == InboundMessage.conversation_id,
                 earlier.status.in_(unfinished),
@@ -218,7 +216,7 @@ def claim_next_inbound(
         token = new_token()
         result = session.execute(
             update(InboundMessage)
-            .where(InboundMessage.id == inbound_id, *_claimable_inbound(now, lease))
+            .where(InboundMessage.id == inbound_id, _claimable_inbound(now, lease))
             .values(
                 status=InboundStatus.PROCESSING,
                 claim_token=token,
@@ -405,19 +403,17 @@ def release_unfinished(session: Session) -> tuple[int, int]:
     return inbound.rowcount, outbound.rowcount  # type: ignore[attr-defined]
 
 
-def _claimable_outbound(now: datetime, lease: timedelta) -> list[object]:
-    return [
-        or_(
-            and_(
-                OutboundMessage.status == OutboundStatus.PENDING,
-                OutboundMessage.next_attempt_at <= now,
-            ),
-            and_(
-                OutboundMessage.status == OutboundStatus.SENDING,
-                OutboundMessage.claimed_at < now - lease,
-            ),
-        )
-    ]
+def _claimable_outbound(now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    return or_(
+        and_(
+            OutboundMessage.status == OutboundStatus.PENDING,
+            OutboundMessage.next_attempt_at <= now,
+        ),
+        and_(
+            OutboundMessage.status == OutboundStatus.SENDING,
+            OutboundMessage.claimed_at < now - lease,
+        ),
+    )
 
 
 def claim_next_outbound(
@@ -437,7 +433,7 @@ def claim_next_outbound(
         .where(
             OutboundMessage.channel.in_(channels),
             OutboundMessage.status.in_(unsent),
-            *_claimable_outbound(now, lease),
+            _claimable_outbound(now, lease),
             ~exists().where(
                 earlier.conversation_id == OutboundMessage.conversation_id,
                 earlier.status.in_(unsent),
@@ -451,7 +447,7 @@ def claim_next_outbound(
         token = new_token()
         result = session.execute(
             update(OutboundMessage)
-            .where(OutboundMessage.id == outbound_id, *_claimable_outbound(now, lease))
+            .where(OutboundMessage.id == outbound_id, _claimable_outbound(now, lease))
             .values(
                 status=OutboundStatus.SENDING,
                 claim_token=token,

@@ -1,0 +1,87 @@
+"""The chat page in headless Chromium, against the real app, Rasa and action server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.conftest import AppRunner
+from tests.e2e.webchat import domain_texts
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (make test does).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app: AppRunner) -> Iterator[Page]:
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(app.url + "/")
+    yield page
+    context.close()
+
+
+def test_citizen_asks_a_question_by_keyboard_and_reads_the_answer(page: Page) -> None:
+    box = page.get_by_label("Ihre Nachricht")
+    box.fill("Hallo, wie mache ich ein Foto mit dem Handy?")
+    box.press("Enter")
+    log = page.get_by_role("log", name="Gespräch")
+    expect(log.locator(".msg.user")).to_have_count(1)
+    expect(log.locator(".msg.bot").first).to_contain_text("Kamera", timeout=60_000)
+    expect(box).to_be_focused()
+    expect(box).to_have_value("")
+
+
+def test_reply_buttons_send_their_choice(page: Page) -> None:
+    box = page.get_by_label("Ihre Nachricht")
+    box.fill("was kannst du alles")
+    box.press("Enter")
+    choices = page.locator("#messages .choice")
+    expect(choices.first).to_be_visible(timeout=60_000)
+    place_button = page.get_by_role("button", name="Einen Ort in der Nähe finden").first
+    if place_button.count() == 0:
+        place_button = choices.first
+    title = place_button.inner_text().strip()
+    place_button.click()
+    expect(page.locator("#messages .msg.user").last).to_contain_text(title)
+    asked = domain_texts("utter_ask_stadtbezirk")
+    expect(page.locator("#messages .msg.bot").last).to_contain_text(
+        asked[0].split("\n")[0][:30], timeout=60_000
+    )
+
+
+def test_new_conversation_clears_the_screen(page: Page) -> None:
+    box = page.get_by_label("Ihre Nachricht")
+    box.fill("Hallo")
+    box.press("Enter")
+    expect(page.locator("#messages .msg.bot").first).to_be_visible(timeout=60_000)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#new-conversation").click()
+    expect(page.locator("#messages .msg.user")).to_have_count(0)
+    expect(box).to_be_visible()

@@ -1,0 +1,81 @@
+"""German normalisation: queries and articles fold to the same terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.normalize import fold, stem, tokenize, words
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Größe", "groesse"),
+        ("ÄÖÜ äöü", "aeoeue aeoeue"),
+        ("Straße", "strasse"),
+        ("GROSSE SCHRIFT", "grosse schrift"),
+        ("Café", "cafe"),
+        ("Bu\u0308cherei", "buecherei"),  # ü typed as u + combining diaeresis
+    ],
+)
+def test_fold_lowercases_and_spells_out_umlauts(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_umlaut_and_its_spelt_out_form_give_the_same_terms() -> None:
+    assert tokenize("Bücherei größer Größe") == tokenize("buecherei groesser groesse")
+
+
+def test_hyphen_compound_yields_parts_and_joined_word() -> None:
+    assert words("Passwort-Manager") == ["passwort", "manager", "passwortmanager"]
+
+
+def test_one_letter_parts_of_compounds_are_dropped() -> None:
+    assert words("W-LAN und E-Mail") == ["lan", "wlan", "und", "mail", "email"]
+
+
+def test_punctuation_and_markdown_are_separators() -> None:
+    assert words("**Hallo**!!! Wie geht's? 1. (Foto) Seite 12") == [
+        "hallo",
+        "wie",
+        "geht",
+        "foto",
+        "seite",
+        "12",
+    ]
+
+
+def test_case_does_not_matter() -> None:
+    assert tokenize("WLAN Passwort") == tokenize("wlan passwort") == tokenize("Wlan PASSWORT")
+
+
+def test_stop_words_and_fillers_are_dropped() -> None:
+    assert tokenize("Wie mache ich ein Foto mit dem Handy?") == ["mach", "foto", "handy"]
+    assert tokenize("wie ging das nochmal, ich brauche hilfe") == []
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ["Passwort", "Passwörter", "passwoerter"],
+        ["Enkel", "Enkeln", "Enkelin", "Enkelinnen"],
+        ["Foto", "Fotos"],
+        ["schicken", "schickt", "geschickt", "schicke"],
+        ["groß", "größer", "Größe", "GROESSE"],
+        ["Einstellungen", "Einstellung"],
+        ["App", "Apps"],
+        ["Bild", "Bilder"],
+    ],
+)
+def test_inflected_forms_share_a_stem(forms: list[str]) -> None:
+    assert len({stem(fold(form)) for form in forms}) == 1
+
+
+def test_stemming_keeps_at_least_three_letters() -> None:
+    assert stem("sms") == "sms"
+    assert stem("wlan") == "wlan"
+    assert stem("gross") == "gross"
+
+
+def test_backup_and_safe_do_not_meet() -> None:
+    assert stem(fold("Sicherung")) != stem(fold("sicher"))
