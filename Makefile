@@ -22,6 +22,7 @@ run: install train ## Install what is missing, train if the data changed, start 
 test: install train browser ## Install what is missing and run every test
 	$(VENV)/bin/ruff check helpdesk knowledge actions tests bench
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(BOT_VENV)/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
