@@ -24,6 +24,7 @@ test: install train browser ## Install what is missing and run every test
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
 	$(BOT_VENV)/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
+	$(BOT_PY) -m pytest -c tests/actions/pytest.ini tests/actions -q
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed $(BOT_VENV)/.installed ## Create both Python environments from the lock files
@@ -35,10 +36,10 @@ $(VENV)/.installed: requirements/app.lock pyproject.toml
 	$(APP_PY) -m pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(BOT_VENV)/.installed: requirements/bot.lock
+$(BOT_VENV)/.installed: requirements/bot.lock requirements/bot-test.lock
 	@py=$$(tools/find-python.sh 3.10) && echo "Rasa environment: $$py" && \
 	  { [ -x $(BOT_PY) ] || $$py -m venv $(BOT_VENV); }
-	$(BOT_PY) -m pip install $(PIP_FLAGS) -r requirements/bot.lock
+	$(BOT_PY) -m pip install $(PIP_FLAGS) -r requirements/bot.lock -r requirements/bot-test.lock
 	@touch $@
 
 train: install ## Train the Rasa model if config, domain or data changed
