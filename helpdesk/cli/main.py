@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from helpdesk.cli import processes, train
@@ -22,7 +23,8 @@ def _run(args: argparse.Namespace) -> int:
         print("No trained model found. Run `make train` (or `make run`) first.", file=sys.stderr)
         return 2
     ports = processes.Ports(app=settings.port, rasa=args.rasa_port, actions=args.actions_port)
-    logs = REPO_ROOT / "var" / "log"
+    var = Path(args.var_dir).resolve()
+    logs = var / "log"
     token = settings.internal_api_token.get_secret_value()
     app_url = f"http://127.0.0.1:{ports.app}"
     started: list[processes.Process] = []
@@ -36,6 +38,7 @@ def _run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)  # also when started with SIGINT ignored
     try:
         started.append(
             processes.start_actions(
@@ -116,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="start actions, Rasa and the app (Ctrl-C stops all)")
     run.add_argument("--rasa-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
+    run.add_argument(
+        "--var-dir",
+        default=str(REPO_ROOT / "var"),
+        help="where Rasa's tracker store and the logs go (default: var/)",
+    )
     run.set_defaults(func=_run)
     tr = sub.add_parser("train", help="train the Rasa model if its inputs changed")
     tr.add_argument("--force", action="store_true")
