@@ -122,6 +122,10 @@ def start_rasa(
 ) -> Process:
     """Rasa with the trained model, its REST channel and SQL tracker store."""
     child_env = base_env(env)
+    # Rasa's models are small: one TensorFlow thread per op is faster than a pool that
+    # fights over two cores (measured: 10.6 → 18.6 messages/s through Rasa's REST API).
+    child_env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+    child_env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
     child_env.update(
         DIODO_ACTIONS_WEBHOOK_URL=f"http://127.0.0.1:{actions_port}/webhook",
         DIODO_RASA_TRACKER_DB=str(tracker_db),
