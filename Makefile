@@ -67,7 +67,7 @@ bot-test: train ## Rasa's own NLU and story tests on held-out data (fails below 
 	@rm -rf var/rasa-results
 	$(BOT_VENV)/bin/rasa test nlu --nlu tests/bot/test_nlu.yml --model models/diodo.tar.gz --domain bot/domain --out var/rasa-results --no-plot
 	$(BOT_PY) tools/check_nlu_report.py var/rasa-results/intent_report.json 0.85
-	$(BOT_VENV)/bin/rasa test core --stories tests/bot/test_stories.yml --model models/diodo.tar.gz --domain bot/domain --out var/rasa-results --fail-on-prediction-errors --no-plot
+	$(BOT_VENV)/bin/rasa test core --stories tests/bot/test_stories.yml --model models/diodo.tar.gz --out var/rasa-results --fail-on-prediction-errors --no-plot
 
 lock: ## Re-resolve and re-pin both environments (review the diff!)
 	$(APP_PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" > requirements/app.lock
