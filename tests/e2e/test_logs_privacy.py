@@ -1,0 +1,32 @@
+"""No process logs what a citizen wrote or the key of their chat (INFO level and above)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import AppRunner
+from tests.e2e.webchat import WebChat
+
+pytestmark = pytest.mark.e2e
+
+SECRET_TEXTS = [
+    "Hallo, hier schreibt Quirinus Zwetschgenbaum",
+    "wie mache ich ein foto von meinem zebrafinken",
+    "ich wohne in hörde, meine nummer ist 0170 9876543",
+]
+
+
+def test_message_texts_session_ids_and_numbers_stay_out_of_every_log(app: AppRunner) -> None:
+    chat = WebChat(app.url)
+    for text in SECRET_TEXTS:
+        chat.ask(text)
+    logs = {
+        "app": app.log_text(),
+        "rasa": (app.bot.logs / "rasa.log").read_text(errors="replace"),
+        "actions": (app.bot.logs / "actions.log").read_text(errors="replace"),
+    }
+    assert "answered with" in logs["app"], "the app log is empty: the test would prove nothing"
+    needles = ["Quirinus", "Zwetschgenbaum", "zebrafinken", "9876543", chat.session_id]
+    for name, content in logs.items():
+        for needle in needles:
+            assert needle not in content, f"{needle!r} appears in the {name} log"
