@@ -11,18 +11,19 @@ PIP_FLAGS := --disable-pip-version-check --no-input -q
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test install train lint typecheck validate bot-test clean lock browser
+.PHONY: help run test install train knowledge lint typecheck validate bot-test clean lock browser
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: install train ## Install what is missing, train if the data changed, start everything on :8000
+run: install train knowledge ## Install what is missing, train if the data changed, start everything on :8000
 	$(DIODO) run
 
-test: install train browser ## Install what is missing and run every test
+test: install train knowledge browser ## Install what is missing and run every test
 	$(VENV)/bin/ruff check helpdesk knowledge actions tests bench
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
+	$(DIODO) knowledge check
 	$(BOT_VENV)/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
 	$(BOT_PY) -m pytest -c tests/actions/pytest.ini tests/actions -q
 	$(MAKE) --no-print-directory bot-test
@@ -45,6 +46,9 @@ $(BOT_VENV)/.installed: requirements/bot.lock requirements/bot-test.lock
 
 train: install ## Train the Rasa model if config, domain or data changed
 	$(DIODO) train
+
+knowledge: install ## Check the articles and pre-build the search index (cached in var/cache)
+	$(DIODO) knowledge warm
 
 browser: ## Make sure Debian's Chromium is there for the browser tests
 	@if [ ! -x "$(CHROMIUM)" ]; then \

@@ -58,6 +58,78 @@ class AppClient:
             for item in data.get("results", [])
         ]
 
+    async def resolve_location(self, text: str, postcode: str | None) -> str | None:
+        """The Stadtbezirk the text or postcode points to, if it is unambiguous."""
+        data = await self._post("/internal/places/resolve", {"text": text, "postcode": postcode})
+        if data.get("ambiguous"):
+            return None
+        return data.get("stadtbezirk")
+
+    async def route_places(
+        self,
+        *,
+        text: str,
+        stadtbezirk: str | None,
+        postcode: str | None,
+        limit: int = 2,
+        offset: int = 0,
+    ) -> PlaceRouting:
+        """Places that fit the request, best first."""
+        data = await self._post(
+            "/internal/places/route",
+            {
+                "text": text,
+                "stadtbezirk": stadtbezirk,
+                "postcode": postcode,
+                "limit": limit,
+                "offset": offset,
+            },
+        )
+        return PlaceRouting(
+            stadtbezirk=(data.get("location") or {}).get("stadtbezirk"),
+            ask_location=bool(data.get("ask_location")),
+            notice=data.get("notice"),
+            places=[_place(item) for item in data.get("places", [])],
+            next_offset=data.get("next_offset"),
+        )
+
+
+@dataclass(frozen=True)
+class PlaceFound:
+    """One routed place, with German reasons and a short SMS form from the app."""
+
+    name: str
+    address: str
+    reasons: list[str]
+    sms: str
+    is_example_data: bool
+
+
+@dataclass(frozen=True)
+class PlaceRouting:
+    """The app's answer to "where can I get help?"."""
+
+    stadtbezirk: str | None
+    ask_location: bool
+    notice: str | None
+    places: list[PlaceFound]
+    next_offset: int | None
+
+
+def _place(item: dict[str, Any]) -> PlaceFound:
+    address = ", ".join(
+        part
+        for part in (item.get("street") or "", f"{item.get('postcode') or ''} Dortmund".strip())
+        if part and part != "Dortmund"
+    ) or (item.get("stadtteil") or item.get("stadtbezirk") or "")
+    return PlaceFound(
+        name=item["name"],
+        address=address,
+        reasons=list(item.get("reasons") or []),
+        sms=item.get("sms") or "",
+        is_example_data=bool(item.get("is_example_data")),
+    )
+
 
 @lru_cache(maxsize=1)
 def get_app_client() -> AppClient:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,18 +14,20 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from helpdesk import health, migrate
-from helpdesk.channels import web
-from helpdesk.channels.delivery import OutboxDelivery, WebSender
+from helpdesk.channels import sms, telegram, web
+from helpdesk.channels.delivery import OutboxDelivery, Sender, WebSender
 from helpdesk.channels.rasa import RasaClient, RasaUnavailable
 from helpdesk.conversations import service
 from helpdesk.conversations.notify import Notifier
 from helpdesk.conversations.worker import InboxWorker
 from helpdesk.db import Database
 from helpdesk.internal import knowledge as internal_knowledge
+from helpdesk.internal import places as internal_places
 from helpdesk.logging import configure_logging
+from helpdesk.places.service import PlaceSnapshot, seed_example_places
 from helpdesk.settings import Settings, get_settings
 from helpdesk.web.limits import BodySizeLimit
-from knowledge import KnowledgeBase, default_articles_dir
+from knowledge import KnowledgeBase, default_articles_dir, lemmas, semantic
 
 log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent / "web"
@@ -32,6 +36,14 @@ MAX_BODY_BYTES = 64 * 1024
 
 class ConfigurationError(RuntimeError):
     """A setting the app cannot start without is missing."""
+
+
+@dataclass
+class ChannelClients:
+    """The optional channel clients started in the lifespan (None when not configured)."""
+
+    twilio_http: sms.HttpxTwilioClient | None = None
+    bot: telegram.TelegramChannel | None = None
 
 
 def _check(settings: Settings) -> None:
@@ -45,6 +57,25 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError(
             f"{names} must be set (`diodo secrets` writes random ones to var/local.env)"
         )
+
+
+def load_knowledge(settings: Settings) -> KnowledgeBase:
+    """The article index, hybrid (lexical + e5 embeddings) unless switched off.
+
+    Article vectors are cached by content under ``knowledge_cache_dir``: a cold start
+    embeds every article (about a minute for 80 on 2 cores; `diodo knowledge warm`
+    does it ahead), a warm one takes well under a second.
+    """
+    embedder = (
+        semantic.optional_embedder(str(settings.knowledge_cache_dir))
+        if settings.knowledge_semantic
+        else None
+    )
+    knowledge = KnowledgeBase.from_directory(default_articles_dir(), embedder=embedder)
+    lemmas.warm_up()
+    if embedder is not None:
+        semantic.warm_up(embedder)
+    return knowledge
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,7 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             actions_url=settings.actions_url,
             timeout=settings.rasa_timeout_seconds,
         )
-        knowledge = KnowledgeBase.from_directory(default_articles_dir())
+        knowledge = await asyncio.to_thread(load_knowledge, settings)
+        if settings.places_seed_example_data:
+            with db.session() as session:
+                seeded = seed_example_places(session)
+            if seeded:
+                log.info("start-up: %d example places loaded (the city must verify them)", seeded)
         inbox = InboxWorker(
             db,
             rasa,
@@ -81,9 +117,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             poll_interval=settings.poll_interval_seconds,
             give_up_after_seconds=settings.give_up_after_seconds,
         )
+        senders: dict[str, Sender] = {"web": WebSender()}
+        channels = ChannelClients()
+        if settings.sms_enabled:
+            twilio_client, channels.twilio_http = sms.build_twilio_client(settings)
+            senders["sms"] = sms.SmsSender(db, twilio_client, settings)
+        if settings.telegram_enabled:
+            channels.bot = telegram.TelegramChannel(db, notifier, settings)
+            senders["telegram"] = channels.bot.sender()
+            app.state.telegram = channels.bot
         delivery = OutboxDelivery(
             db,
-            {"web": WebSender()},
+            senders,
             notifier,
             concurrency=settings.delivery_workers,
             lease_seconds=settings.claim_lease_seconds,
@@ -93,14 +138,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.notifier = notifier
         app.state.rasa = rasa
         app.state.knowledge = knowledge
+        app.state.place_snapshot = PlaceSnapshot()
         inbox.start()
         delivery.start()
+        if channels.bot is not None:
+            await channels.bot.start()
         log.info("DiODo app ready")
         try:
             yield
         finally:
+            if channels.bot is not None:
+                await channels.bot.stop()
             await inbox.stop()
             await delivery.stop()
+            if channels.twilio_http is not None:
+                await channels.twilio_http.aclose()
             await rasa.aclose()
             db.dispose()
 
@@ -116,8 +168,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.include_router(web.router)
     app.include_router(web.api)
+    if settings.sms_enabled:
+        app.include_router(sms.router)
+    if settings.telegram_enabled and settings.telegram_webhook_secret.get_secret_value():
+        app.include_router(telegram.router)
     app.include_router(health.router)
     app.include_router(internal_knowledge.router)
+    app.include_router(internal_places.router)
     return app
 
 

@@ -47,7 +47,54 @@ class Settings(BaseSettings):
     max_message_chars: int = 2000
     give_up_after_seconds: float = 6 * 3600
 
+    knowledge_semantic: bool = True
+    knowledge_cache_dir: Path = REPO_ROOT / "var" / "cache" / "knowledge"
+
     log_level: str = "INFO"
+
+    places_seed_example_data: bool = Field(
+        default=True,
+        description="At start-up, load the shipped example places if the registry is empty.",
+    )
+
+    # SMS via Twilio: the channel starts only when the three credentials are set.
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_from_number: str = ""
+    twilio_api_base_url: str = Field(
+        default="",
+        description="Empty: Twilio's own API. Tests point it at the local fake.",
+    )
+    twilio_timeout_seconds: float = 10.0
+    sms_max_per_number_per_hour: int = 30
+    sms_max_per_hour: int = 1000
+
+    # Telegram via python-telegram-bot: starts only when the token is set.
+    telegram_bot_token: SecretStr = SecretStr("")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL (the token is appended). Tests use the local fake.",
+    )
+    telegram_poll_timeout_seconds: float = 20.0
+    telegram_timeout_seconds: float = 10.0
+    telegram_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Set: webhook mode at {public_url}/telegram/webhook; empty: long polling.",
+    )
+
+    @property
+    def sms_enabled(self) -> bool:
+        """True when Twilio credentials and a sender number are configured."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token.get_secret_value()
+            and self.twilio_from_number
+        )
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """True when a Telegram bot token is configured."""
+        return bool(self.telegram_bot_token.get_secret_value())
 
 
 @lru_cache

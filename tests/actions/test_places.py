@@ -1,0 +1,145 @@
+"""Place actions with an in-memory tracker and a fake app client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import places
+from actions.app_client import AppUnavailable, PlaceFound, PlaceRouting
+
+
+def tracker(
+    text: str, slots: dict[str, Any], entities: list[dict[str, Any]] | None = None
+) -> Tracker:
+    return Tracker.from_dict(
+        {
+            "sender_id": "pseudonym",
+            "slots": slots,
+            "latest_message": {
+                "text": text,
+                "intent": {"name": "inform"},
+                "entities": entities or [],
+            },
+            "events": [],
+            "paused": False,
+            "latest_input_channel": "rest",
+            "active_loop": {"name": "place_form"},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+class FakeApp:
+    def __init__(
+        self, *, bezirk: str | None = None, routing: PlaceRouting | None = None, fail: bool = False
+    ) -> None:
+        self.bezirk = bezirk
+        self.routing = routing
+        self.fail = fail
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    async def resolve_location(self, text: str, postcode: str | None) -> str | None:
+        self.calls.append(("resolve", {"text": text, "postcode": postcode}))
+        if self.fail:
+            raise AppUnavailable("down")
+        return self.bezirk
+
+    async def route_places(self, **kwargs: Any) -> PlaceRouting:
+        self.calls.append(("route", kwargs))
+        if self.fail:
+            raise AppUnavailable("down")
+        assert self.routing is not None
+        return self.routing
+
+
+HOERDE = PlaceFound(
+    "Seniorenbüro Hörde (Beispiel)",
+    "Hörde",
+    ["in Hörde", "morgen 14–16 Uhr Sprechstunde"],
+    "sms",
+    True,
+)
+
+
+async def test_postcode_fills_the_stadtbezirk_through_the_app(monkeypatch: pytest.MonkeyPatch):
+    app = FakeApp(bezirk="Hörde")
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    slots = await places.ValidatePlaceForm().extract_stadtbezirk(
+        CollectingDispatcher(),
+        tracker(
+            "44263", {"requested_slot": "stadtbezirk"}, [{"entity": "postcode", "value": "44263"}]
+        ),
+        {},
+    )
+    assert slots == {"stadtbezirk": "Hörde"}
+    assert app.calls == [("resolve", {"text": "44263", "postcode": "44263"})]
+
+
+async def test_unknown_or_ambiguous_place_leaves_the_slot_empty(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(places, "get_app_client", lambda: FakeApp(bezirk=None))
+    slots = await places.ValidatePlaceForm().extract_stadtbezirk(
+        CollectingDispatcher(), tracker("irgendwo", {"requested_slot": "stadtbezirk"}), {}
+    )
+    assert slots == {}
+
+
+async def test_a_recognised_stadtbezirk_entity_is_not_asked_again(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    app = FakeApp(bezirk="Eving")
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    slots = await places.ValidatePlaceForm().extract_stadtbezirk(
+        CollectingDispatcher(),
+        tracker(
+            "in hörde",
+            {"requested_slot": "stadtbezirk"},
+            [{"entity": "stadtbezirk", "value": "Hörde"}],
+        ),
+        {},
+    )
+    assert slots == {}
+    assert app.calls == []
+
+
+async def test_find_place_names_places_with_reasons_and_marks_example_data(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    app = FakeApp(routing=PlaceRouting("Hörde", False, None, [HOERDE], None))
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    events = await places.ActionFindPlace().run(
+        dispatcher,
+        tracker(
+            "44263",
+            {"place_request": "Hilfe mit dem Tablet", "stadtbezirk": "Hörde", "postcode": "44263"},
+        ),
+        {},
+    )
+    assert app.calls == [
+        ("route", {"text": "Hilfe mit dem Tablet", "stadtbezirk": "Hörde", "postcode": "44263"})
+    ]
+    assert dispatcher.messages[0]["response"] == "utter_place_result"
+    assert dispatcher.messages[0]["name"] == "Seniorenbüro Hörde (Beispiel)"
+    assert dispatcher.messages[0]["reasons"] == "in Hörde, morgen 14–16 Uhr Sprechstunde"
+    assert dispatcher.messages[-1]["response"] == "utter_place_example_notice"
+    assert events == [SlotSet("place_request", None)]
+
+
+async def test_find_place_says_so_when_nothing_fits_or_the_app_is_down(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(
+        places, "get_app_client", lambda: FakeApp(routing=PlaceRouting(None, False, None, [], None))
+    )
+    dispatcher = CollectingDispatcher()
+    await places.ActionFindPlace().run(dispatcher, tracker("x", {}), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_place_none"]
+    monkeypatch.setattr(places, "get_app_client", lambda: FakeApp(fail=True))
+    dispatcher = CollectingDispatcher()
+    await places.ActionFindPlace().run(dispatcher, tracker("x", {}), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_place_unavailable"]

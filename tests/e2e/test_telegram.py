@@ -1,0 +1,64 @@
+"""Telegram end to end: fake Bot API → app (long polling) → real Rasa → sendMessage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from helpdesk.texts import text
+from tests.e2e.conftest import AppRunner
+from tests.e2e.webchat import domain_texts
+from tests.fakes.telegram import TOKEN, FakeTelegram, SentMessage
+
+pytestmark = pytest.mark.e2e
+
+CHAT = 5150
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def telegram_app(app_runner: AppRunner, fake_telegram: FakeTelegram) -> AppRunner:
+    app_runner.start(
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=fake_telegram.base_url,
+        telegram_poll_timeout_seconds="1",
+    )
+    return app_runner
+
+
+def _wait(fake: FakeTelegram, count: int, timeout: float = 60) -> list[SentMessage]:
+    deadline = time.monotonic() + timeout
+    while len(fake.to(CHAT)) < count:
+        assert time.monotonic() < deadline, f"expected {count} messages, got {fake.to(CHAT)}"
+        time.sleep(0.1)
+    time.sleep(0.3)
+    return fake.to(CHAT)
+
+
+def test_telegram_conversation_with_a_button_press(
+    telegram_app: AppRunner, fake_telegram: FakeTelegram
+) -> None:
+    fake_telegram.push_text(CHAT, "/start")
+    greeting = _wait(fake_telegram, 2)
+    assert greeting[0].text == text("telegram_privacy_notice")
+    assert greeting[1].text in domain_texts("utter_greet")
+
+    fake_telegram.push_text(CHAT, "was kannst du")
+    menu = _wait(fake_telegram, 3)[-1]
+    assert menu.text in domain_texts("utter_what_can_you_do")
+    assert ("Mit einem Menschen sprechen", "/request_human") in menu.buttons
+
+    fake_telegram.press_button(
+        menu, menu.buttons.index(("Mit einem Menschen sprechen", "/request_human"))
+    )
+    human = _wait(fake_telegram, 4)[-1]
+    assert human.text in domain_texts("utter_request_human")
+    assert fake_telegram.answered_callbacks, "the button press was not answered"
