@@ -41,5 +41,33 @@ class ActionAnswerHowto(Action):
         dispatcher.utter_message(
             json_message={"type": "article", "article_id": best.id, "text": best.answer}
         )
+        await self._offer_place(dispatcher, tracker, question)
         dispatcher.utter_message(response="utter_howto_followup")
         return []
+
+    @staticmethod
+    async def _offer_place(
+        dispatcher: CollectingDispatcher, tracker: Tracker, question: str
+    ) -> None:
+        """When the district is known, name the best place for personal help there."""
+        bezirk = tracker.get_slot("stadtbezirk")
+        if not bezirk:
+            return
+        try:
+            routing = await get_app_client().route_places(
+                text=question,
+                stadtbezirk=bezirk,
+                postcode=tracker.get_slot("postcode"),
+                limit=1,
+            )
+        except AppUnavailable as exc:
+            log.warning("place routing unavailable: %s", exc)
+            return
+        if routing.places:
+            place = routing.places[0]
+            dispatcher.utter_message(
+                response="utter_howto_place",
+                name=place.name,
+                address=place.address,
+                reasons=", ".join(place.reasons),
+            )

@@ -42,6 +42,43 @@ class ValidatePlaceForm(FormValidationAction):
         return {"stadtbezirk": bezirk} if bezirk else {}
 
 
+async def _name_places(
+    dispatcher: CollectingDispatcher, tracker: Tracker, offset: int
+) -> list[dict[str, Any]]:
+    """Route from ``offset`` on and name the places; returns the slot events."""
+    try:
+        routing = await get_app_client().route_places(
+            text=tracker.get_slot("place_request") or "",
+            stadtbezirk=tracker.get_slot("stadtbezirk"),
+            postcode=tracker.get_slot("postcode"),
+            offset=offset,
+        )
+    except AppUnavailable as exc:
+        log.warning("place routing unavailable: %s", exc)
+        dispatcher.utter_message(response="utter_place_unavailable")
+        return []
+    if not routing.places:
+        dispatcher.utter_message(
+            response="utter_place_none" if offset == 0 else "utter_place_no_more"
+        )
+        return [SlotSet("place_offset", None)]
+    if routing.notice and offset == 0:
+        dispatcher.utter_message(text=routing.notice)
+    for place in routing.places:
+        dispatcher.utter_message(
+            response="utter_place_result",
+            name=place.name,
+            address=place.address,
+            reasons=", ".join(place.reasons),
+        )
+    if any(place.is_example_data for place in routing.places):
+        dispatcher.utter_message(response="utter_place_example_notice")
+    if routing.next_offset is not None:
+        dispatcher.utter_message(response="utter_place_more_offer")
+    next_offset = float(routing.next_offset) if routing.next_offset is not None else None
+    return [SlotSet("place_offset", next_offset)]
+
+
 class ActionFindPlace(Action):
     """Names one or two fitting places, with why they fit; or says honestly that none does."""
 
@@ -51,29 +88,20 @@ class ActionFindPlace(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        request = tracker.get_slot("place_request") or ""
-        try:
-            routing = await get_app_client().route_places(
-                text=request,
-                stadtbezirk=tracker.get_slot("stadtbezirk"),
-                postcode=tracker.get_slot("postcode"),
-            )
-        except AppUnavailable as exc:
-            log.warning("place routing unavailable: %s", exc)
-            dispatcher.utter_message(response="utter_place_unavailable")
+        return await _name_places(dispatcher, tracker, offset=0)
+
+
+class ActionMorePlaces(Action):
+    """ "Andere Orte": the next places of the last search."""
+
+    def name(self) -> str:
+        return "action_more_places"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        offset = tracker.get_slot("place_offset")
+        if offset is None:
+            dispatcher.utter_message(response="utter_place_no_more")
             return []
-        if not routing.places:
-            dispatcher.utter_message(response="utter_place_none")
-            return []
-        if routing.notice:
-            dispatcher.utter_message(text=routing.notice)
-        for place in routing.places:
-            dispatcher.utter_message(
-                response="utter_place_result",
-                name=place.name,
-                address=place.address,
-                reasons=", ".join(place.reasons),
-            )
-        if any(place.is_example_data for place in routing.places):
-            dispatcher.utter_message(response="utter_place_example_notice")
-        return [SlotSet("place_request", None)]
+        return await _name_places(dispatcher, tracker, offset=int(offset))

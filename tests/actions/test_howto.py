@@ -12,7 +12,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import howto
-from actions.app_client import AppClient, AppUnavailable, KnowledgeHit
+from actions.app_client import (
+    AppClient,
+    AppUnavailable,
+    KnowledgeHit,
+    PlaceFound,
+    PlaceRouting,
+)
 from actions.config import ActionSettings
 
 
@@ -144,3 +150,32 @@ async def test_app_client_calls_the_internal_api_with_the_shared_token():
             "body": {"query": "foto", "limit": 2},
         }
     ]
+
+
+class FakeAppWithPlaces(FakeApp):
+    def __init__(self, hits: list[KnowledgeHit]) -> None:
+        super().__init__(hits)
+        self.routes: list[dict[str, Any]] = []
+
+    async def route_places(self, **kwargs: Any) -> PlaceRouting:
+        self.routes.append(kwargs)
+        place = PlaceFound(
+            "Stadtteilbibliothek Hörde", "Hörde", ["heute 10-18 Uhr geöffnet"], "", True
+        )
+        return PlaceRouting("Hörde", False, None, [place], None)
+
+
+async def test_answer_ends_with_a_place_in_the_known_district(monkeypatch):
+    app = FakeAppWithPlaces([PHOTO])
+    monkeypatch.setattr(howto, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    track = tracker("wie mache ich ein foto")
+    track.slots["stadtbezirk"] = "Hörde"
+    await howto.ActionAnswerHowto().run(dispatcher, track, {})
+    assert [m.get("response") for m in dispatcher.messages] == [
+        None,
+        "utter_howto_place",
+        "utter_howto_followup",
+    ]
+    assert dispatcher.messages[1]["name"] == "Stadtteilbibliothek Hörde"
+    assert app.routes[0]["stadtbezirk"] == "Hörde" and app.routes[0]["limit"] == 1

@@ -121,13 +121,48 @@ async def test_find_place_names_places_with_reasons_and_marks_example_data(
         {},
     )
     assert app.calls == [
-        ("route", {"text": "Hilfe mit dem Tablet", "stadtbezirk": "Hörde", "postcode": "44263"})
+        (
+            "route",
+            {
+                "text": "Hilfe mit dem Tablet",
+                "stadtbezirk": "Hörde",
+                "postcode": "44263",
+                "offset": 0,
+            },
+        )
     ]
     assert dispatcher.messages[0]["response"] == "utter_place_result"
     assert dispatcher.messages[0]["name"] == "Seniorenbüro Hörde (Beispiel)"
     assert dispatcher.messages[0]["reasons"] == "in Hörde, morgen 14–16 Uhr Sprechstunde"
     assert dispatcher.messages[-1]["response"] == "utter_place_example_notice"
-    assert events == [SlotSet("place_request", None)]
+    assert events == [SlotSet("place_offset", None)]
+
+
+async def test_more_places_continues_where_the_last_search_ended(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    app = FakeApp(routing=PlaceRouting("Hörde", False, None, [HOERDE], 3))
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    events = await places.ActionMorePlaces().run(
+        dispatcher, tracker("andere orte", {"place_offset": 1.0, "stadtbezirk": "Hörde"}), {}
+    )
+    assert app.calls[0][1]["offset"] == 1
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_place_result",
+        "utter_place_example_notice",
+        "utter_place_more_offer",
+    ]
+    assert events == [SlotSet("place_offset", 3.0)]
+
+
+async def test_more_places_without_a_search_says_there_are_none(monkeypatch: pytest.MonkeyPatch):
+    app = FakeApp()
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    assert await places.ActionMorePlaces().run(dispatcher, tracker("andere orte", {}), {}) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_place_no_more"]
+    assert app.calls == []
 
 
 async def test_find_place_says_so_when_nothing_fits_or_the_app_is_down(
