@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from helpdesk.conversations import service
-from helpdesk.conversations.notify import Notifier, wait_for
+from helpdesk.conversations.loop import ClaimLoop
+from helpdesk.conversations.notify import Notifier
 from helpdesk.conversations.service import OutboundClaim
 from helpdesk.db import Database
 
@@ -66,39 +67,24 @@ class OutboxDelivery:
         self._senders = senders
         self._channels = tuple(senders)
         self._notifier = notifier
-        self._concurrency = concurrency
         self._lease = lease_seconds
         self._retry_max = retry_max_seconds
-        self._poll = poll_interval
-        self._tasks: list[asyncio.Task[None]] = []
+        self._loop = ClaimLoop(
+            "delivery",
+            self._claim,
+            self.deliver,
+            notifier.outbox,
+            concurrency=concurrency,
+            poll_interval=poll_interval,
+        )
 
     def start(self) -> None:
-        """Start the delivery tasks on the running loop."""
-        for number in range(self._concurrency):
-            self._tasks.append(asyncio.create_task(self._run(), name=f"delivery-{number}"))
+        """Start the tasks on the running loop."""
+        self._loop.start()
 
     async def stop(self) -> None:
-        """Cancel the delivery tasks."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-
-    async def _run(self) -> None:
-        while True:
-            self._notifier.outbox.clear()
-            try:
-                claim = await asyncio.to_thread(self._claim)
-            except Exception:
-                log.exception("delivery: claiming failed")
-                claim = None
-            if claim is None:
-                await wait_for(self._notifier.outbox, self._poll)
-                continue
-            try:
-                await self.deliver(claim)
-            except Exception:
-                log.exception("delivery: outbox row %s failed", claim.outbound_id)
+        """Cancel the tasks; claimed rows are released by lease or at start-up."""
+        await self._loop.stop()
 
     def _claim(self) -> OutboundClaim | None:
         with self._db.session() as session:

@@ -64,7 +64,7 @@ class InboundClaim:
     conversation_id: int
     channel: str
     pseudonym: str
-    text: str
+    text: str = field(repr=False)
     attempts: int
     received_at: datetime
     token: str = field(repr=False)

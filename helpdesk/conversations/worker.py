@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Protocol
 
 from helpdesk.conversations import service
-from helpdesk.conversations.notify import Notifier, wait_for
+from helpdesk.conversations.loop import ClaimLoop
+from helpdesk.conversations.notify import Notifier
 from helpdesk.conversations.service import InboundClaim, Reply
 from helpdesk.db import Database, utcnow
 from helpdesk.texts import text
@@ -44,40 +45,25 @@ class InboxWorker:
         self._assistant = assistant
         self._notifier = notifier
         self._transient = transient_errors
-        self._concurrency = concurrency
         self._lease = lease_seconds
         self._retry_max = retry_max_seconds
-        self._poll = poll_interval
         self._give_up_after = timedelta(seconds=give_up_after_seconds)
-        self._tasks: list[asyncio.Task[None]] = []
+        self._loop = ClaimLoop(
+            "inbox",
+            self._claim,
+            self.process,
+            notifier.inbox,
+            concurrency=concurrency,
+            poll_interval=poll_interval,
+        )
 
     def start(self) -> None:
-        """Start the worker tasks on the running loop."""
-        for number in range(self._concurrency):
-            self._tasks.append(asyncio.create_task(self._run(), name=f"inbox-worker-{number}"))
+        """Start the tasks on the running loop."""
+        self._loop.start()
 
     async def stop(self) -> None:
-        """Cancel the worker tasks; claimed rows are released by lease or at start-up."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-
-    async def _run(self) -> None:
-        while True:
-            self._notifier.inbox.clear()
-            try:
-                claim = await asyncio.to_thread(self._claim)
-            except Exception:
-                log.exception("inbox: claiming failed")
-                claim = None
-            if claim is None:
-                await wait_for(self._notifier.inbox, self._poll)
-                continue
-            try:
-                await self.process(claim)
-            except Exception:
-                log.exception("inbox: processing message %s failed", claim.inbound_id)
+        """Cancel the tasks; claimed rows are released by lease or at start-up."""
+        await self._loop.stop()
 
     def _claim(self) -> InboundClaim | None:
         with self._db.session() as session:

@@ -39,3 +39,17 @@ def test_filter_redacts_arguments_of_third_party_records() -> None:
     )
     assert PersonalDataFilter().filter(record)
     assert record.getMessage() == f"sending to {REDACTED}"
+
+
+def test_claims_logged_on_errors_show_no_text_address_or_token() -> None:
+    from datetime import UTC, datetime
+
+    from helpdesk.conversations.service import InboundClaim, OutboundClaim
+
+    inbound = InboundClaim(
+        1, 2, "sms", "pseudonym", "Mein Passwort ist Sonne", 1, datetime.now(UTC), "secret-token"
+    )
+    outbound = OutboundClaim(1, 2, "sms", "+4917012345678", "Antworttext", (), 1, "secret-token")
+    for shown in (repr(inbound), repr(outbound)):
+        for private in ("Passwort", "+49170", "Antworttext", "secret-token"):
+            assert private not in shown
