@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import JSON, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from helpdesk.channels.local import answer_locally
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Conversation, InboundMessage
-from helpdesk.conversations.service import Button, Received
+from helpdesk.conversations.service import Button, Received, answer_locally
 from helpdesk.db import Base, UTCDateTime, utcnow
 from helpdesk.texts import text as citizen_text
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from helpdesk.channels.local import add_system_reply, answer_locally
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel
+from helpdesk.conversations.service import add_system_reply, answer_locally
 from helpdesk.conversations.text import InvalidMessage, clean_text
 from helpdesk.db import Database, utcnow
 from helpdesk.texts import text as citizen_text

@@ -531,3 +531,50 @@ def list_sent_replies(
         .limit(limit)
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def add_system_reply(
+    session: Session,
+    conversation: Conversation,
+    text: str,
+    *,
+    inbound_id: int | None,
+    now: datetime,
+) -> int:
+    """Queue a reply the app gives itself (a keyword answer, a notice); returns its id."""
+    out = OutboundMessage(
+        conversation_id=conversation.id,
+        inbound_message_id=inbound_id,
+        channel=conversation.channel,
+        kind=OutboundKind.SYSTEM,
+        text=text,
+        buttons=[],
+        status=OutboundStatus.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(out)
+    session.flush()
+    return out.id
+
+
+def answer_locally(
+    session: Session,
+    conversation: Conversation,
+    inbound_id: int,
+    reply_text: str | None,
+    now: datetime,
+) -> int | None:
+    """Mark a stored inbound message done without Rasa, with an optional system reply.
+
+    Known gap: such a reply is queued at once, so it can overtake a Rasa answer to an
+    earlier message of the same conversation that is still being processed.
+    """
+    message = session.get(InboundMessage, inbound_id)
+    if message is None:
+        raise LookupError(f"inbound message {inbound_id} vanished")
+    message.status = InboundStatus.DONE
+    message.processed_at = now
+    if reply_text is None:
+        return None
+    return add_system_reply(session, conversation, reply_text, inbound_id=inbound_id, now=now)

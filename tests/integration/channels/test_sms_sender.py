@@ -11,11 +11,10 @@ from pydantic import SecretStr
 
 from helpdesk.channels import sms, sms_state
 from helpdesk.channels.delivery import Outcome
-from helpdesk.channels.local import add_system_reply
 from helpdesk.channels.render import render_sms
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel, OutboundMessage
-from helpdesk.conversations.service import Button, OutboundClaim, Reply
+from helpdesk.conversations.service import Button, OutboundClaim, Reply, add_system_reply
 from helpdesk.db import Database, utcnow
 from helpdesk.settings import Settings
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from telegram import Update
 
 from helpdesk.channels.delivery import Outcome
-from helpdesk.channels.local import add_system_reply
 from helpdesk.channels.telegram import TelegramChannel
 from helpdesk.conversations import service
 from helpdesk.conversations.models import (
@@ -22,7 +21,7 @@ from helpdesk.conversations.models import (
     OutboundMessage,
 )
 from helpdesk.conversations.notify import Notifier
-from helpdesk.conversations.service import OutboundClaim
+from helpdesk.conversations.service import OutboundClaim, add_system_reply
 from helpdesk.db import Database, utcnow
 from helpdesk.settings import Settings
 from helpdesk.texts import text
