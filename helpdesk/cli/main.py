@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from helpdesk.analytics.cli import register_cli as register_analytics_cli
 from helpdesk.cli import processes, train
 from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.places.cli import register_cli as register_places_cli
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     kn.add_argument("action", choices=["check", "warm"])
     kn.set_defaults(func=_knowledge)
     register_places_cli(sub)
+    register_analytics_cli(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -1,0 +1,1 @@
+"""Pseudonymous demand events and the organisers' view of demand against supply."""
