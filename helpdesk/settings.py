@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         description="At start-up, load the shipped example places if the registry is empty.",
     )
 
+    # Help desk tickets (helpdesk.tickets): first-response budgets in staffed minutes,
+    # and the staffed hours of the central queue (tickets no place near the citizen takes).
+    tickets_central_hours: str = "Mo-Fr 09:00-17:00"
+    tickets_due_minutes_normal: int = 480
+    tickets_due_minutes_hoch: int = 240
+    tickets_due_minutes_dringend: int = 60
+
     # SMS via Twilio: the channel starts only when the three credentials are set.
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")
