@@ -27,6 +27,7 @@ from helpdesk.internal import tickets as internal_tickets
 from helpdesk.logging import configure_logging
 from helpdesk.places.service import PlaceSnapshot, seed_example_places
 from helpdesk.settings import Settings, get_settings
+from helpdesk.staff import web as staff_web
 from helpdesk.tickets import service as tickets
 from helpdesk.web.limits import BodySizeLimit
 from knowledge import KnowledgeBase, default_articles_dir, lemmas, semantic
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(internal_knowledge.router)
     app.include_router(internal_places.router)
     app.include_router(internal_tickets.router)
+    staff_web.register(app)
     return app
 
 

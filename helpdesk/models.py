@@ -3,8 +3,10 @@
 from helpdesk.channels import sms_state as channels
 from helpdesk.conversations import models as conversations
 from helpdesk.places import models as places
+from helpdesk.staff import models as staff
 from helpdesk.tickets import models as tickets
 
 __all__ = ["channels", "conversations"]
 __all__ += ["places"]
+__all__ += ["staff"]
 __all__ += ["tickets"]
