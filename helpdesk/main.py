@@ -20,12 +20,15 @@ from helpdesk.channels.rasa import RasaClient, RasaUnavailable
 from helpdesk.conversations import service
 from helpdesk.conversations.notify import Notifier
 from helpdesk.conversations.worker import InboxWorker
-from helpdesk.db import Database
+from helpdesk.db import Database, utcnow
 from helpdesk.internal import knowledge as internal_knowledge
 from helpdesk.internal import places as internal_places
+from helpdesk.internal import tickets as internal_tickets
 from helpdesk.logging import configure_logging
 from helpdesk.places.service import PlaceSnapshot, seed_example_places
 from helpdesk.settings import Settings, get_settings
+from helpdesk.staff import web as staff_web
+from helpdesk.tickets import service as tickets
 from helpdesk.web.limits import BodySizeLimit
 from knowledge import KnowledgeBase, default_articles_dir, lemmas, semantic
 
@@ -116,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             retry_max_seconds=settings.retry_max_seconds,
             poll_interval=settings.poll_interval_seconds,
             give_up_after_seconds=settings.give_up_after_seconds,
+            pause=lambda session, claim: tickets.absorb_inbound(session, claim, now=utcnow()),
         )
         senders: dict[str, Sender] = {"web": WebSender()}
         channels = ChannelClients()
@@ -139,6 +143,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = rasa
         app.state.knowledge = knowledge
         app.state.place_snapshot = PlaceSnapshot()
+        app.state.due_rules = tickets.due_rules_from(
+            settings.tickets_central_hours,
+            normal=settings.tickets_due_minutes_normal,
+            hoch=settings.tickets_due_minutes_hoch,
+            dringend=settings.tickets_due_minutes_dringend,
+        )
         inbox.start()
         delivery.start()
         if channels.bot is not None:
@@ -175,6 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(internal_knowledge.router)
     app.include_router(internal_places.router)
+    app.include_router(internal_tickets.router)
+    staff_web.register(app)
     return app
 
 

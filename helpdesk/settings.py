@@ -57,6 +57,23 @@ class Settings(BaseSettings):
         description="At start-up, load the shipped example places if the registry is empty.",
     )
 
+    # Staff web UI (helpdesk.staff): sessions and login rate limit.
+    staff_session_idle_minutes: float = 30.0
+    staff_session_absolute_hours: float = 12.0
+    staff_cookie_secure: bool = Field(
+        default=True,
+        description="Secure flag on the staff session cookie. Keep true; see docs/staff.md.",
+    )
+    staff_login_max_failures: int = 5
+    staff_login_window_minutes: float = 15.0
+
+    # Help desk tickets (helpdesk.tickets): first-response budgets in staffed minutes,
+    # and the staffed hours of the central queue (tickets no place near the citizen takes).
+    tickets_central_hours: str = "Mo-Fr 09:00-17:00"
+    tickets_due_minutes_normal: int = 480
+    tickets_due_minutes_hoch: int = 240
+    tickets_due_minutes_dringend: int = 60
+
     # SMS via Twilio: the channel starts only when the three credentials are set.
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")

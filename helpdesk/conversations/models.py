@@ -56,6 +56,7 @@ class OutboundKind(enum.StrEnum):
     REPLY = "reply"
     HOLDING = "holding"
     SYSTEM = "system"
+    STAFF = "staff"  # a help desk reply written by a person (helpdesk.tickets)
 
 
 class Contact(Base):

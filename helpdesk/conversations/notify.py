@@ -18,6 +18,7 @@ class Notifier:
         self.inbox = asyncio.Event()
         self.outbox = asyncio.Event()
         self._conversation_waiters: defaultdict[int, set[asyncio.Event]] = defaultdict(set)
+        self._ticket_waiters: set[asyncio.Event] = set()
 
     def inbound_stored(self) -> None:
         """A new inbound message waits."""
@@ -31,6 +32,21 @@ class Notifier:
         """Something was delivered to a conversation: wake its long polls."""
         for event in self._conversation_waiters.get(conversation_id, ()):
             event.set()
+
+    def tickets_changed(self) -> None:
+        """A ticket was opened or got a citizen message: wake the staff queues."""
+        for event in self._ticket_waiters:
+            event.set()
+
+    def watch_tickets(self) -> asyncio.Event:
+        """An event set whenever the help desk queues change."""
+        event = asyncio.Event()
+        self._ticket_waiters.add(event)
+        return event
+
+    def unwatch_tickets(self, event: asyncio.Event) -> None:
+        """Stop watching the queues."""
+        self._ticket_waiters.discard(event)
 
     def watch(self, conversation_id: int) -> asyncio.Event:
         """An event set whenever something is delivered to the conversation."""

@@ -317,6 +317,24 @@ def complete_inbound(
     return True
 
 
+def finish_inbound_silently(
+    session: Session, claim: InboundClaim, *, now: datetime | None = None
+) -> bool:
+    """Mark a claimed message done without any reply (a person answers it instead).
+
+    Returns False when the claim was lost; the worker now holding it decides.
+    """
+    now = now or utcnow()
+    message = _holds_claim(session, claim)
+    if message is None:
+        return False
+    message.status = InboundStatus.DONE
+    message.processed_at = now
+    message.claim_token = None
+    message.last_error = None
+    return True
+
+
 def defer_inbound(
     session: Session,
     claim: InboundClaim,
@@ -540,13 +558,15 @@ def add_system_reply(
     *,
     inbound_id: int | None,
     now: datetime,
+    kind: OutboundKind = OutboundKind.SYSTEM,
 ) -> int:
-    """Queue a reply the app gives itself (a keyword answer, a notice); returns its id."""
+    """Queue a reply the app gives itself (a keyword answer, a notice, a staff reply);
+    returns its id."""
     out = OutboundMessage(
         conversation_id=conversation.id,
         inbound_message_id=inbound_id,
         channel=conversation.channel,
-        kind=OutboundKind.SYSTEM,
+        kind=kind,
         text=text,
         buttons=[],
         status=OutboundStatus.PENDING,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from helpdesk.conversations import service
 from helpdesk.conversations.loop import ClaimLoop
@@ -25,6 +28,11 @@ class Assistant(Protocol):
         ...
 
 
+Pause = Callable[[Session, InboundClaim], bool]
+"""Decides, inside the unit of work, that a person answers this message instead of the
+bot; when it returns True it has already recorded the message (see helpdesk.tickets)."""
+
+
 class InboxWorker:
     """Runs ``concurrency`` tasks that claim, process and complete inbound messages."""
 
@@ -40,8 +48,10 @@ class InboxWorker:
         retry_max_seconds: float = 30.0,
         poll_interval: float = 0.5,
         give_up_after_seconds: float = 6 * 3600,
+        pause: Pause | None = None,
     ) -> None:
         self._db = db
+        self._pause = pause
         self._assistant = assistant
         self._notifier = notifier
         self._transient = transient_errors
@@ -71,6 +81,10 @@ class InboxWorker:
 
     async def process(self, claim: InboundClaim) -> None:
         """Ask the assistant and record the outcome; never loses the message."""
+        if self._pause is not None and await asyncio.to_thread(self._paused, claim):
+            log.info("inbox: message %s handed to the help desk", claim.inbound_id)
+            self._notifier.tickets_changed()
+            return
         try:
             replies = await self._assistant.send(
                 claim.pseudonym, claim.text, {"channel": claim.channel}
@@ -85,6 +99,11 @@ class InboxWorker:
             self._notifier.outbound_stored()
         else:
             log.warning("inbox: lost the claim on message %s; not answering", claim.inbound_id)
+
+    def _paused(self, claim: InboundClaim) -> bool:
+        assert self._pause is not None
+        with self._db.session() as session:
+            return self._pause(session, claim)
 
     def _complete(self, claim: InboundClaim, replies: list[Reply]) -> bool:
         with self._db.session() as session:

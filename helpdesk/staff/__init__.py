@@ -1,0 +1,1 @@
+"""Staff accounts, roles, sessions and the audit log (issue "Help desk")."""

@@ -1,0 +1,1 @@
+"""Help desk tickets: handoff to a human, queues per place, staff replies."""
