@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from helpdesk import health, migrate
+from helpdesk.analytics import web as analytics_web
 from helpdesk.channels import sms, telegram, web
 from helpdesk.channels.delivery import OutboxDelivery, Sender, WebSender
 from helpdesk.channels.rasa import RasaClient, RasaUnavailable
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(internal_places.router)
     app.include_router(internal_tickets.router)
     staff_web.register(app)
+    app.include_router(analytics_web.router)
     return app
 
 

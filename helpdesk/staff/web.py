@@ -1,4 +1,4 @@
-"""Staff web UI: login, logout, the home redirect and the organiser placeholder.
+"""Staff web UI: login, logout and the home redirect (the dashboard is in analytics).
 
 The names other staff features build on are exported here: ``current_staff`` /
 ``CurrentStaff``, ``require_roles``, ``csrf_protect`` / ``CsrfChecked`` and
@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -36,7 +36,6 @@ from helpdesk.staff.deps import (
     require_roles,
     session_policy,
 )
-from helpdesk.staff.principal import Role, StaffPrincipal
 
 __all__ = [
     "CsrfChecked",
@@ -211,17 +210,6 @@ async def home(principal: CurrentStaff) -> Response:
     """Organisers land on the dashboard, everyone else on the ticket queue."""
     target = "/staff/tickets" if principal.works_tickets else "/staff/dashboard"
     return RedirectResponse(target, status_code=303)
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
-async def dashboard(
-    request: Request,
-    principal: Annotated[
-        StaffPrincipal, Depends(require_roles(Role.ORGANISER, Role.COORDINATOR, Role.ADMIN))
-    ],
-) -> Response:
-    """Placeholder until the organiser dashboard exists."""
-    return render_staff(request, principal, "staff/dashboard.html")
 
 
 @router.get("/api/me")
