@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from helpdesk.analytics.models import DemandEvent, Outcome
+from helpdesk.analytics.events import refresh_months
+from helpdesk.analytics.models import DemandEvent, DemandMonth, Outcome
 from helpdesk.analytics.population import get_population
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -132,11 +133,13 @@ def _event(
 
 
 def insert_demo(session: Session, spec: DemoSpec, *, batch: int = 20_000) -> int:
-    """Insert generated events in batches; returns how many."""
+    """Insert generated events in batches, then recount their months; returns how many."""
     rows: list[dict[str, object]] = []
+    months: set[str] = set()
     total = 0
     for row in generate(spec):
         rows.append(row)
+        months.add(str(row["month"]))
         if len(rows) >= batch:
             session.execute(insert(DemandEvent), rows)
             total += len(rows)
@@ -144,10 +147,12 @@ def insert_demo(session: Session, spec: DemoSpec, *, batch: int = 20_000) -> int
     if rows:
         session.execute(insert(DemandEvent), rows)
         total += len(rows)
+    refresh_months(session, months)
     return total
 
 
 def purge_demo(session: Session) -> int:
-    """Delete every generated event; real events stay."""
+    """Delete every generated event and its monthly counts; real events stay."""
     result = session.execute(delete(DemandEvent).where(DemandEvent.generated.is_(True)))
+    session.execute(delete(DemandMonth).where(DemandMonth.generated.is_(True)))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from helpdesk.analytics.models import OUTCOMES, DemandEvent, Outcome
+from helpdesk.analytics.models import OUTCOMES, DemandEvent, DemandMonth, Outcome
 from helpdesk.db import utcnow
 from helpdesk.places.geo import get_geography
 
@@ -89,4 +92,67 @@ def record(
         generated=generated,
     )
     session.add(event)
+    _count_in_month(session, event)
     return event
+
+
+def _month_key(event: DemandEvent) -> dict[str, object]:
+    return {
+        "month": event.month,
+        "channel": event.channel,
+        "stadtbezirk": event.stadtbezirk or "",
+        "topic": event.topic or "",
+        "competence_area": event.competence_area or "",
+        "outcome": event.outcome,
+        "level_needed": event.level_needed or 0,
+        "generated": bool(event.generated),
+    }
+
+
+def _count_in_month(session: Session, event: DemandEvent) -> None:
+    """Add one to the event's monthly counter (an upsert; safe under concurrency)."""
+    values = {**_month_key(event), "n": 1}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt_pg = postgresql.insert(DemandMonth).values(values)
+        session.execute(
+            stmt_pg.on_conflict_do_update(
+                constraint="pk_demand_month", set_={"n": DemandMonth.n + 1}
+            )
+        )
+        return
+    stmt = sqlite.insert(DemandMonth).values(values)
+    keys = [c for c in values if c != "n"]
+    session.execute(stmt.on_conflict_do_update(index_elements=keys, set_={"n": DemandMonth.n + 1}))
+
+
+def refresh_months(session: Session, months: Iterable[str]) -> None:
+    """Recount the monthly counters of ``months`` from the events (after bulk changes)."""
+    wanted = sorted(set(months))
+    if not wanted:
+        return
+    session.execute(delete(DemandMonth).where(DemandMonth.month.in_(wanted)))
+    e = DemandEvent
+    keys = (
+        e.month,
+        e.channel,
+        func.coalesce(e.stadtbezirk, ""),
+        func.coalesce(e.topic, ""),
+        func.coalesce(e.competence_area, ""),
+        e.outcome,
+        func.coalesce(e.level_needed, 0),
+        e.generated,
+    )
+    counted = select(*keys, func.count()).where(e.month.in_(wanted)).group_by(*keys)
+    columns = [
+        "month",
+        "channel",
+        "stadtbezirk",
+        "topic",
+        "competence_area",
+        "outcome",
+        "level_needed",
+        "generated",
+        "n",
+    ]
+    session.execute(insert(DemandMonth).from_select(columns, counted))

@@ -38,8 +38,8 @@ class DemandEvent(Base):
     __tablename__ = "demand_event"
     __table_args__ = (
         CheckConstraint("level_needed IS NULL OR level_needed BETWEEN 1 AND 4", name="level"),
-        Index("ix_demand_event_day", "day", "stadtbezirk", "outcome"),
-        Index("ix_demand_event_district_day", "stadtbezirk", "day"),
+        Index("ix_demand_event_day", "day"),
+        Index("ix_demand_event_month", "month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,3 +57,25 @@ class DemandEvent(Base):
     place_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     conversation_ref: Mapped[str] = mapped_column(String(64))
     generated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DemandMonth(Base):
+    """Demand events counted per month and combination of categories.
+
+    The dashboard reads whole months from here and only the days at the edges of a date
+    range from ``demand_event``, so its queries stay fast with millions of events.
+    Unknown values are stored as "" (and level 0) so that they can be part of the key.
+    Kept up to date by ``helpdesk.analytics.events.record`` and ``refresh_months``.
+    """
+
+    __tablename__ = "demand_month"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stadtbezirk: Mapped[str] = mapped_column(String(32), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    competence_area: Mapped[str] = mapped_column(String(8), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    level_needed: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    generated: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)

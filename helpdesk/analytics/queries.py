@@ -11,12 +11,13 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from helpdesk.analytics.models import DemandEvent, Outcome
+from helpdesk.analytics.models import DemandEvent, DemandMonth, Outcome
 from helpdesk.analytics.population import Population, get_population
 from helpdesk.analytics.tables import MIN_COUNT, Column, Kind, Table
 from helpdesk.places.geo import get_geography
@@ -85,31 +86,105 @@ class Filters:
         return replace(self, **values)  # type: ignore[arg-type]
 
 
-def _where(filters: Filters) -> ColumnElement[bool]:
-    conditions = [DemandEvent.day >= filters.start, DemandEvent.day <= filters.end]
-    for dimension in Dimension:
-        value = getattr(filters, dimension.value)
-        if value is not None:
-            conditions.append(getattr(DemandEvent, dimension.value) == value)
-    return and_(*conditions)
+def _full_months(start: date, end: date) -> list[str]:
+    """Calendar months lying wholly inside [start, end]."""
+    months: list[str] = []
+    year, month = start.year, start.month
+    while True:
+        first = date(year, month, 1)
+        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        if first > end:
+            return months
+        if first >= start and last <= end:
+            months.append(first.isoformat()[:7])
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _dimension_column(dimension: Dimension) -> ColumnElement[str]:
-    column = getattr(DemandEvent, dimension.value)
+def _edge_days(start: date, end: date, full: list[str]) -> list[tuple[date, date]]:
+    """The day ranges of [start, end] that the full months do not cover."""
+    if not full:
+        return [(start, end)]
+    first_full = date.fromisoformat(full[0] + "-01")
+    y, m = (int(p) for p in full[-1].split("-"))
+    after_last = date(y + m // 12, m % 12 + 1, 1)
+    edges = []
+    if start < first_full:
+        edges.append((start, first_full - timedelta(days=1)))
+    if after_last <= end:
+        edges.append((after_last, end))
+    return edges
+
+
+def _source(filters: Filters) -> Subquery:
+    """Counted demand in the range: whole months from ``demand_month``, edge days from
+    ``demand_event``; columns as in ``demand_event`` plus ``n``."""
+    full = _full_months(filters.start, filters.end)
+    wanted = [(d.value, getattr(filters, d.value)) for d in Dimension]
+    wanted = [(name, value) for name, value in wanted if value is not None]
+    parts: list[Any] = []  # Select objects
+    if full:
+        m = DemandMonth
+        parts.append(
+            select(
+                m.month,
+                m.channel,
+                func.nullif(m.stadtbezirk, "").label("stadtbezirk"),
+                func.nullif(m.topic, "").label("topic"),
+                func.nullif(m.competence_area, "").label("competence_area"),
+                m.outcome,
+                func.nullif(m.level_needed, 0).label("level_needed"),
+                m.generated,
+                m.n.label("n"),
+            ).where(m.month.in_(full), *(getattr(m, k) == v for k, v in wanted))
+        )
+    edges = _edge_days(filters.start, filters.end, full)
+    if edges:
+        e = DemandEvent
+        keys = (
+            e.month,
+            e.channel,
+            e.stadtbezirk,
+            e.topic,
+            e.competence_area,
+            e.outcome,
+            e.level_needed,
+            e.generated,
+        )
+        in_edges = or_(*(and_(e.day >= a, e.day <= b) for a, b in edges))
+        parts.append(
+            select(*keys, func.count().label("n"))
+            .where(in_edges, *(getattr(e, k) == v for k, v in wanted))
+            .group_by(*keys)
+        )
+    if len(parts) == 1:
+        single: Subquery = parts[0].subquery("demand")
+        return single
+    return union_all(*parts).subquery("demand")
+
+
+def _dimension_column(src: Subquery, dimension: Dimension) -> ColumnElement[str]:
+    column = src.c[dimension.value]
     return func.coalesce(column, UNKNOWN_DISTRICT if dimension is Dimension.STADTBEZIRK else "–")
 
 
-def _count_of(*outcomes: Outcome) -> ColumnElement[int]:
-    return func.sum(case((DemandEvent.outcome.in_([o.value for o in outcomes]), 1), else_=0))
+def _sum_of(src: Subquery, *outcomes: Outcome) -> ColumnElement[int]:
+    return func.sum(case((src.c.outcome.in_([o.value for o in outcomes]), src.c.n), else_=0))
+
+
+def has_generated(session: Session, filters: Filters) -> bool:
+    """Whether the range holds generated (demo) events."""
+    src = _source(filters)
+    return bool(session.scalar(select(func.count()).select_from(src).where(src.c.generated)))
 
 
 def demand_by(session: Session, filters: Filters, dimension: Dimension) -> Table:
     """Demand per value of ``dimension`` (and per month), largest first."""
-    key = _dimension_column(dimension).label("key")
+    src = _source(filters)
+    key = _dimension_column(src, dimension).label("key")
     stmt = (
-        select(DemandEvent.month, key, func.count().label("n"))
-        .where(_where(filters), DemandEvent.outcome.in_([o.value for o in DEMAND_OUTCOMES]))
-        .group_by(DemandEvent.month, key)
+        select(src.c.month, key, func.sum(src.c.n).label("n"))
+        .where(src.c.outcome.in_([o.value for o in DEMAND_OUTCOMES]))
+        .group_by(src.c.month, key)
     )
     by_key: dict[str, dict[str, int]] = defaultdict(dict)
     months: set[str] = set()
@@ -131,20 +206,17 @@ def demand_by(session: Session, filters: Filters, dimension: Dimension) -> Table
 
 def outcomes_by_district(session: Session, filters: Filters) -> Table:
     """Bot resolution and handoff rate per Stadtbezirk, plus feedback."""
-    district = _dimension_column(Dimension.STADTBEZIRK).label("district")
-    stmt = (
-        select(
-            district,
-            _count_of(*QUESTION_OUTCOMES).label("questions"),
-            _count_of(Outcome.ANSWERED).label("answered"),
-            _count_of(Outcome.HANDED_OFF).label("handed_off"),
-            _count_of(Outcome.UNANSWERED).label("unanswered"),
-            _count_of(Outcome.HELPFUL).label("helpful"),
-            _count_of(Outcome.NOT_HELPFUL).label("not_helpful"),
-        )
-        .where(_where(filters))
-        .group_by(district)
-    )
+    src = _source(filters)
+    district = _dimension_column(src, Dimension.STADTBEZIRK).label("district")
+    stmt = select(
+        district,
+        _sum_of(src, *QUESTION_OUTCOMES).label("questions"),
+        _sum_of(src, Outcome.ANSWERED).label("answered"),
+        _sum_of(src, Outcome.HANDED_OFF).label("handed_off"),
+        _sum_of(src, Outcome.UNANSWERED).label("unanswered"),
+        _sum_of(src, Outcome.HELPFUL).label("helpful"),
+        _sum_of(src, Outcome.NOT_HELPFUL).label("not_helpful"),
+    ).group_by(district)
     rows: list[dict[str, object]] = []
     totals: dict[str, int] = defaultdict(int)
     for r in session.execute(stmt).mappings():
@@ -183,12 +255,14 @@ def _with_rates(row: dict[str, object]) -> dict[str, object]:
 
 def top_unanswered(session: Session, filters: Filters, limit: int = 10) -> Table:
     """Topics the bot most often had no answer for (closest topic, when one was near)."""
-    topic = _dimension_column(Dimension.TOPIC).label("topic")
+    src = _source(filters)
+    topic = _dimension_column(src, Dimension.TOPIC).label("topic")
+    total = func.sum(src.c.n)
     stmt = (
-        select(topic, func.count().label("n"))
-        .where(_where(filters), DemandEvent.outcome == Outcome.UNANSWERED.value)
+        select(topic, total.label("n"))
+        .where(src.c.outcome == Outcome.UNANSWERED.value)
         .group_by(topic)
-        .order_by(func.count().desc(), topic)
+        .order_by(total.desc(), topic)
         .limit(limit)
     )
     rows: list[dict[str, object]] = [{"topic": t, "n": int(n)} for t, n in session.execute(stmt)]
@@ -280,13 +354,12 @@ def _demand_counts(
     session: Session, filters: Filters
 ) -> tuple[dict[str, int], dict[tuple[str, int], int]]:
     """Demand per district, and per (district, level needed), for known districts."""
-    f = filters.without(Dimension.OUTCOME)
-    demand_only = DemandEvent.outcome.in_([o.value for o in DEMAND_OUTCOMES])
-    known = DemandEvent.stadtbezirk.is_not(None)
+    src = _source(filters.without(Dimension.OUTCOME))
+    demand_only = src.c.outcome.in_([o.value for o in DEMAND_OUTCOMES])
     stmt = (
-        select(DemandEvent.stadtbezirk, DemandEvent.level_needed, func.count())
-        .where(_where(f), demand_only, known)
-        .group_by(DemandEvent.stadtbezirk, DemandEvent.level_needed)
+        select(src.c.stadtbezirk, src.c.level_needed, func.sum(src.c.n))
+        .where(demand_only, src.c.stadtbezirk.is_not(None))
+        .group_by(src.c.stadtbezirk, src.c.level_needed)
     )
     per_district: dict[str, int] = defaultdict(int)
     per_level: dict[tuple[str, int], int] = defaultdict(int)

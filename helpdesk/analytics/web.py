@@ -14,18 +14,18 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from helpdesk.analytics.export import to_csv, to_xlsx
-from helpdesk.analytics.models import OUTCOMES, DemandEvent
+from helpdesk.analytics.models import OUTCOMES
 from helpdesk.analytics.queries import (
     DIMENSION_LABELS,
     Dimension,
     Filters,
     demand_by,
     gap_view,
+    has_generated,
     outcomes_by_district,
     supply_table,
     top_unanswered,
@@ -222,17 +222,6 @@ def _times(value: float | None, factor: float) -> float | None:
     return None if value is None else round(value * factor, 3)
 
 
-def _has_generated(session: Session, filters: Filters) -> bool:
-    stmt = select(
-        exists().where(
-            DemandEvent.generated.is_(True),
-            DemandEvent.day >= filters.start,
-            DemandEvent.day <= filters.end,
-        )
-    )
-    return bool(session.scalar(stmt))
-
-
 def _query(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if isinstance(v, str)}
 
@@ -246,7 +235,7 @@ def _load(
         return None, None, Dimension.STADTBEZIRK, False, str(error)
     with db.read_session() as session:
         table = build_table(session, view, filters, by)
-        generated = _has_generated(session, filters)
+        generated = has_generated(session, filters)
     return table, filters, by, generated, ""
 
 

@@ -1,4 +1,4 @@
-"""analytics: pseudonymous demand events
+"""analytics: pseudonymous demand events and their monthly counts
 
 Revision ID: 0008
 Revises: 0005
@@ -39,12 +39,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_demand_event")),
     )
     with op.batch_alter_table("demand_event", schema=None) as batch_op:
-        batch_op.create_index("ix_demand_event_day", ["day", "stadtbezirk", "outcome"])
-        batch_op.create_index("ix_demand_event_district_day", ["stadtbezirk", "day"])
+        batch_op.create_index("ix_demand_event_day", ["day"])
+        batch_op.create_index("ix_demand_event_month", ["month"])
+    op.create_table(
+        "demand_month",
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("stadtbezirk", sa.String(length=32), nullable=False),
+        sa.Column("topic", sa.String(length=64), nullable=False),
+        sa.Column("competence_area", sa.String(length=8), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("level_needed", sa.SmallInteger(), nullable=False),
+        sa.Column("generated", sa.Boolean(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "month",
+            "channel",
+            "stadtbezirk",
+            "topic",
+            "competence_area",
+            "outcome",
+            "level_needed",
+            "generated",
+            name=op.f("pk_demand_month"),
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("demand_month")
     with op.batch_alter_table("demand_event", schema=None) as batch_op:
-        batch_op.drop_index("ix_demand_event_district_day")
+        batch_op.drop_index("ix_demand_event_month")
         batch_op.drop_index("ix_demand_event_day")
     op.drop_table("demand_event")
