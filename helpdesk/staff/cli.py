@@ -16,7 +16,6 @@ from helpdesk.db import Database
 from helpdesk.settings import Settings
 from helpdesk.staff import accounts, audit
 from helpdesk.staff.messages import error_text
-from helpdesk.staff.models import StaffUser
 from helpdesk.staff.passwords import PasswordRuleError
 from helpdesk.staff.principal import Role
 from helpdesk.texts import text
@@ -84,10 +83,7 @@ def _create_admin(args: argparse.Namespace) -> int:
                 principal.id,
                 {"role": principal.role.value, "via": "cli"},
             )
-    except PasswordRuleError as error:
-        print(error_text(error.code), file=sys.stderr)
-        return 1
-    except accounts.AccountError as error:
+    except (PasswordRuleError, accounts.AccountError) as error:
         print(error_text(error.code), file=sys.stderr)
         return 1
     finally:
@@ -119,19 +115,14 @@ def _set_password(args: argparse.Namespace) -> int:
     db = _database(args)
     try:
         with db.session() as session:
-            user = (
-                session.query(StaffUser)
-                .filter_by(username=accounts.normalise_username(args.username))
-                .one_or_none()
-            )
-            if user is None:
+            staff_id = accounts.get_account_id(session, args.username)
+            if staff_id is None:
                 raise accounts.AccountError("not_found")
-            accounts.set_password(session, user.id, password)
-            audit.record(session, None, "staff.set_password", "staff_user", user.id, {"via": "cli"})
-    except PasswordRuleError as error:
-        print(error_text(error.code), file=sys.stderr)
-        return 1
-    except accounts.AccountError as error:
+            accounts.set_password(session, staff_id, password)
+            audit.record(
+                session, None, "staff.set_password", "staff_user", staff_id, {"via": "cli"}
+            )
+    except (PasswordRuleError, accounts.AccountError) as error:
         print(error_text(error.code), file=sys.stderr)
         return 1
     finally:

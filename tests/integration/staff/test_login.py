@@ -19,9 +19,7 @@ PASSWORD = "ein-langes-passwort"
 INVALID = "Benutzername oder Passwort ist falsch."
 
 
-def _post_login(
-    client: TestClient, username: str, password: str, next_path: str = ""
-) -> object:
+def _post_login(client: TestClient, username: str, password: str, next_path: str = "") -> object:
     form = client.get("/staff/login")
     token = re.search(r'name="login_token" value="([^"]+)"', form.text)
     assert token
@@ -106,9 +104,7 @@ def test_login_without_the_form_token_is_refused(client: TestClient, db: Databas
     assert _sessions(db) == 0
 
 
-def test_next_path_is_followed_only_inside_the_staff_area(
-    client: TestClient, db: Database
-) -> None:
+def test_next_path_is_followed_only_inside_the_staff_area(client: TestClient, db: Database) -> None:
     create_staff(db, "orga", Role.ORGANISER, password=PASSWORD)
     inside = _post_login(client, "orga", PASSWORD, "/staff/dashboard")
     assert inside.headers["location"] == "/staff/dashboard"  # type: ignore[attr-defined]
@@ -142,9 +138,7 @@ def test_rate_limit_per_address_covers_many_usernames(client: TestClient, db: Da
     assert _post_login(client, "helga", PASSWORD).status_code == 429  # type: ignore[attr-defined]
 
 
-def test_rate_limit_ends_after_the_window(
-    client: TestClient, db: Database, clock: Clock
-) -> None:
+def test_rate_limit_ends_after_the_window(client: TestClient, db: Database, clock: Clock) -> None:
     create_staff(db, "helga", Role.HELPER, password=PASSWORD)
     for _ in range(5):
         _post_login(client, "helga", "falsch-falsch-falsch")
