@@ -90,3 +90,11 @@ def test_navigation_shows_admin_links_to_admins_only(client: TestClient, db: Dat
     assert 'href="/staff/admin/staff"' not in orga_page
     assert 'href="/staff/tickets"' not in orga_page
     assert '<meta name="csrf-token" content="' in orga_page
+
+
+def test_staff_pages_cannot_be_framed_and_run_no_inline_script(client: TestClient) -> None:
+    page = client.get("/staff/login")
+    policy = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
