@@ -93,6 +93,25 @@ class AppClient:
             next_offset=data.get("next_offset"),
         )
 
+    async def preview_handoff(self, stadtbezirk: str | None) -> HandoffPlan:
+        """Which help desk queue would take the request, and when someone is there."""
+        data = await self._post("/internal/tickets/preview", {"stadtbezirk": stadtbezirk})
+        return HandoffPlan(place=data["place_name"], when=data["when"], ticket_id=None)
+
+    async def create_ticket(self, request: dict[str, Any]) -> HandoffPlan:
+        """Open the ticket the citizen agreed to (the app returns an open one, if any)."""
+        data = await self._post("/internal/tickets", request)
+        return HandoffPlan(place=data["place_name"], when=data["when"], ticket_id=data["ticket_id"])
+
+
+@dataclass(frozen=True)
+class HandoffPlan:
+    """Where a handoff goes ("Stadtbibliothek Hörde") and when ("morgen 10–12 Uhr ...")."""
+
+    place: str
+    when: str
+    ticket_id: int | None
+
 
 @dataclass(frozen=True)
 class PlaceFound:

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.app_client import AppUnavailable, get_app_client
+from actions.human import after_answer
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +26,17 @@ class ActionAnswerHowto(Action):
         question = (tracker.latest_message.get("text") or "").strip()
         if not question or question.startswith("/"):
             dispatcher.utter_message(response="utter_howto_not_found")
-            return []
+            return after_answer(tracker, answered=False)
         try:
             hits = await get_app_client().search_knowledge(question, limit=3)
         except AppUnavailable as exc:
             log.warning("knowledge search unavailable: %s", exc)
             dispatcher.utter_message(response="utter_howto_not_found")
-            return []
+            return after_answer(tracker, answered=False)
         best = hits[0] if hits else None
         if best is None or not best.confident:
             dispatcher.utter_message(response="utter_howto_not_found")
-            return []
+            return after_answer(tracker, answered=False)
         # A custom payload keeps the article in one piece (the REST channel splits plain
         # text at blank lines) and lets the app render it per channel.
         dispatcher.utter_message(
@@ -43,7 +44,7 @@ class ActionAnswerHowto(Action):
         )
         await self._offer_place(dispatcher, tracker, question)
         dispatcher.utter_message(response="utter_howto_followup")
-        return []
+        return after_answer(tracker, answered=True)
 
     @staticmethod
     async def _offer_place(

@@ -30,6 +30,7 @@ from helpdesk.places.service import PlaceSnapshot, seed_example_places
 from helpdesk.settings import Settings, get_settings
 from helpdesk.staff import web as staff_web
 from helpdesk.tickets import service as tickets
+from helpdesk.tickets import web as tickets_web
 from helpdesk.web.limits import BodySizeLimit
 from knowledge import KnowledgeBase, default_articles_dir, lemmas, semantic
 
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(internal_places.router)
     app.include_router(internal_tickets.router)
     staff_web.register(app)
+    app.include_router(tickets_web.router)
     app.include_router(analytics_web.router)
     return app
 

@@ -14,6 +14,7 @@ from helpdesk.cli import processes, train
 from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.places.cli import register_cli as register_places_cli
 from helpdesk.settings import REPO_ROOT, Settings, get_settings
+from helpdesk.staff.cli import register_cli as register_staff_cli
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -155,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     kn.add_argument("action", choices=["check", "warm"])
     kn.set_defaults(func=_knowledge)
     register_places_cli(sub)
+    register_staff_cli(sub)
     register_analytics_cli(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))

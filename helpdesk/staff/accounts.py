@@ -119,6 +119,13 @@ def get_account(session: Session, staff_id: int) -> StaffAccount | None:
     return None if user is None else _account(session, user)
 
 
+def get_account_id(session: Session, username: str) -> int | None:
+    """The id of the account with this username, if any."""
+    return session.scalar(
+        select(StaffUser.id).where(StaffUser.username == normalise_username(username))
+    )
+
+
 def list_accounts(session: Session) -> list[StaffAccount]:
     """Every account, by username."""
     users = session.scalars(select(StaffUser).order_by(StaffUser.username))

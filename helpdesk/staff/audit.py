@@ -125,5 +125,5 @@ def list_entries(
             object_id=entry.object_id,
             detail=entry.detail,
         )
-        for entry, username in session.execute(stmt).tuples()
+        for entry, username in session.execute(stmt)
     ]

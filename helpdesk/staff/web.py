@@ -11,6 +11,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -48,6 +49,7 @@ __all__ = [
     "require_roles",
 ]
 
+BERLIN = ZoneInfo("Europe/Berlin")
 LOGIN_COOKIE = "diodo_staff_login"
 LOGIN_COOKIE_PATH = "/staff/login"
 
@@ -58,11 +60,19 @@ def register(app: FastAPI) -> None:
     """Add the staff routes (login, home, admin, places API) and error handlers."""
     from helpdesk.staff import admin, places_api
 
+    app.state.templates.env.filters["berlin"] = berlin_time
     app.add_exception_handler(StaffAuthRequired, on_auth_required)
     app.add_exception_handler(StaffForbidden, on_forbidden)
     app.include_router(router)
     app.include_router(admin.router)
     app.include_router(places_api.router)
+
+
+def berlin_time(value: datetime | None, seconds: bool = False) -> str:
+    """Template filter ``berlin``: a UTC timestamp as Dortmund wall-clock time."""
+    if value is None:
+        return ""
+    return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M" + (":%S" if seconds else ""))
 
 
 def safe_next(target: str | None) -> str:

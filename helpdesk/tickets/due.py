@@ -44,20 +44,6 @@ def staffed_due_at(
     return None
 
 
-def next_staffed_start(
-    week: Week, closures: tuple[Closure, ...], start: datetime, *, zone: ZoneInfo = BERLIN
-) -> tuple[datetime, datetime] | None:
-    """The staffed span open at ``start`` or the next one, as local (begin, end)."""
-    local = start.astimezone(zone)
-    for offset in range(SEARCH_DAYS + 1):
-        day = local.date() + timedelta(days=offset)
-        for span in spans_on(week, day, closures):
-            begin, end = _bounds(day, span, zone)
-            if end > local:
-                return begin, end
-    return None
-
-
 def _bounds(day: date, span: Span, zone: ZoneInfo) -> tuple[datetime, datetime]:
     begin = datetime.combine(day, span.start, tzinfo=zone)
     end = datetime.combine(day, span.end, tzinfo=zone)

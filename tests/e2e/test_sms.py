@@ -100,8 +100,7 @@ def test_sms_numbered_menu_where_2_selects_the_second_choice(
     assert "2 = Mit einem Menschen sprechen" in rest[0]
 
     human = phone.send("2")
-    human_menu = (Button("Ja, einen Ort finden", "/find_place"), Button("Nein, danke", "/deny"))
-    assert human[0] == _expected("utter_request_human", human_menu)[0]
+    assert human[0] == _expected("utter_handoff_intro_request", ())[0]
     assert all(sms.from_ == FROM_NUMBER for sms in fake_twilio.sent)
     assert "+4915112345678" not in sms_app.log_text()
 

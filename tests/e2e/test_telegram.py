@@ -59,6 +59,8 @@ def test_telegram_conversation_with_a_button_press(
     fake_telegram.press_button(
         menu, menu.buttons.index(("Mit einem Menschen sprechen", "/request_human"))
     )
-    human = _wait(fake_telegram, 4)[-1]
-    assert human.text in domain_texts("utter_request_human")
+    # The handoff starts: what happens next, then the question for the Stadtbezirk.
+    intro, ask = _wait(fake_telegram, 5)[3:5]
+    assert intro.text in domain_texts("utter_handoff_intro_request")
+    assert ask.text in domain_texts("utter_ask_handoff_bezirk")
     assert fake_telegram.answered_callbacks, "the button press was not answered"

@@ -1,0 +1,229 @@
+"""Handoff actions with an in-memory tracker and a fake app client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import human
+from actions.app_client import AppUnavailable, HandoffPlan
+
+
+def tracker(
+    text: str,
+    intent: str,
+    slots: dict[str, Any] | None = None,
+    *,
+    channel: str = "web",
+    entities: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
+    history: tuple[str, ...] = (),
+) -> Tracker:
+    events = [{"event": "user", "text": line} for line in (*history, text)]
+    return Tracker.from_dict(
+        {
+            "sender_id": "pseudonym-1",
+            "slots": slots or {},
+            "latest_message": {
+                "text": text,
+                "intent": {"name": intent},
+                "entities": entities or [],
+                "metadata": {"channel": channel},
+            },
+            "events": events,
+            "paused": False,
+            "latest_input_channel": "rest",
+            "active_loop": {"name": active_loop} if active_loop else {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+class FakeApp:
+    def __init__(self, fail: bool = False, bezirk: str | None = None) -> None:
+        self.fail = fail
+        self.bezirk = bezirk
+        self.previews: list[str | None] = []
+        self.tickets: list[dict[str, Any]] = []
+
+    async def preview_handoff(self, stadtbezirk: str | None) -> HandoffPlan:
+        if self.fail:
+            raise AppUnavailable("down")
+        self.previews.append(stadtbezirk)
+        return HandoffPlan("Stadtbibliothek Hörde", "morgen 10–12 Uhr Sprechstunde", None)
+
+    async def create_ticket(self, request: dict[str, Any]) -> HandoffPlan:
+        if self.fail:
+            raise AppUnavailable("down")
+        self.tickets.append(request)
+        return HandoffPlan("Stadtbibliothek Hörde", "jetzt", 7)
+
+    async def resolve_location(self, text: str, postcode: str | None) -> str | None:
+        return self.bezirk
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> FakeApp:
+    fake = FakeApp()
+    monkeypatch.setattr(human, "get_app_client", lambda: fake)
+    return fake
+
+
+def _slots(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def _start(t: Tracker) -> tuple[list[str], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await human.ActionStartHandoff().run(dispatcher, t, {})
+    return [m["response"] for m in dispatcher.messages], _slots(events)
+
+
+async def test_money_lost_is_urgent_with_its_topic() -> None:
+    said, slots = await _start(
+        tracker("Ich habe auf einen Link geklickt und jetzt fehlt Geld", "report_emergency")
+    )
+    assert said == ["utter_handoff_intro_urgent"]
+    assert (slots["handoff_priority"], slots["handoff_topic"]) == ("dringend", "geld_weg")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("mein konto wurde gehackt", "konto_gehackt"),
+        ("jemand bedroht mich per whatsapp", "bedrohung"),
+        ("mein sohn wird in der whatsapp gruppe gemobbt", "cybermobbing_kind"),
+    ],
+)
+def test_urgent_topics_are_named(text: str, topic: str) -> None:
+    assert human.urgent_topic(text) == topic
+
+
+async def test_someone_should_call_me_is_a_call_back() -> None:
+    said, slots = await _start(tracker("jemand soll mich anrufen", "request_human"))
+    assert said == ["utter_handoff_intro_callback"]
+    assert (slots["handoff_type"], slots["handoff_priority"]) == ("rueckruf", "normal")
+
+
+async def test_known_district_is_not_asked_again() -> None:
+    said, slots = await _start(tracker("Mensch", "request_human", {"stadtbezirk": "Eving"}))
+    assert said == ["utter_handoff_intro_request"]
+    assert slots["handoff_bezirk"] == "Eving" and slots["handoff_type"] == "frage"
+
+
+def test_second_unanswered_question_starts_a_handoff() -> None:
+    first = human.after_answer(tracker("asdf", "nlu_fallback"), answered=False)
+    assert first == [{"event": "slot", "timestamp": None, "name": "failed_answers", "value": 1}]
+    second = human.after_answer(
+        tracker("qwer", "nlu_fallback", {"failed_answers": 1}), answered=False
+    )
+    assert [e["event"] for e in second] == ["slot", "followup"]
+    assert second[1]["name"] == "action_start_handoff"
+    reset = human.after_answer(tracker("foto", "ask_howto", {"failed_answers": 1}), answered=True)
+    assert _slots(reset) == {"failed_answers": 0}
+
+
+async def test_handoff_after_failures_says_why_and_keeps_the_questions() -> None:
+    said, slots = await _start(tracker("qwer", "nlu_fallback", history=("hallo", "asdf")))
+    assert said == ["utter_handoff_intro_failed"]
+    assert slots["handoff_summary"] == "hallo | asdf | qwer"
+
+
+async def test_dont_know_goes_to_the_central_queue(app: FakeApp) -> None:
+    form = human.ValidateHandoffForm()
+    result = await form.validate_handoff_bezirk(
+        "weiß ich nicht", CollectingDispatcher(), tracker("weiß ich nicht", "deny"), {}
+    )
+    assert result == {"handoff_bezirk": "unbekannt"}
+    app.bezirk = "Hombruch"
+    result = await form.validate_handoff_bezirk(
+        "ich wohne in barop", CollectingDispatcher(), tracker("ich wohne in barop", "inform"), {}
+    )
+    assert result == {"handoff_bezirk": "Hombruch", "stadtbezirk": "Hombruch"}
+
+
+async def test_consent_needs_yes_or_no() -> None:
+    form = human.ValidateHandoffForm()
+    dispatcher = CollectingDispatcher()
+    unclear = await form.validate_handoff_consent(
+        "vielleicht", dispatcher, tracker("vielleicht", "nlu_fallback"), {}
+    )
+    assert unclear == {"handoff_consent": None}
+    assert dispatcher.messages[0]["response"] == "utter_handoff_consent_unclear"
+    assert await form.validate_handoff_consent("ja", dispatcher, tracker("ja", "affirm"), {}) == {
+        "handoff_consent": "ja"
+    }
+
+
+async def test_call_back_needs_a_number_except_on_sms() -> None:
+    form = human.ValidateHandoffForm()
+    dispatcher = CollectingDispatcher()
+    web = await form.validate_handoff_callback(
+        "morgen", dispatcher, tracker("morgen", "inform"), {}
+    )
+    assert web == {"handoff_callback": None}
+    sms = await form.validate_handoff_callback(
+        "morgen", dispatcher, tracker("morgen", "inform", channel="sms"), {}
+    )
+    assert sms == {"handoff_callback": "morgen"}
+
+
+async def test_consent_question_says_where_and_when(app: FakeApp) -> None:
+    dispatcher = CollectingDispatcher()
+    await human.ActionAskHandoffConsent().run(
+        dispatcher, tracker("Hörde", "inform", {"handoff_bezirk": "unbekannt"}), {}
+    )
+    assert app.previews == [None]
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_handoff_consent"
+    assert message["place"] == "Stadtbibliothek Hörde"
+    assert message["when"] == "morgen 10–12 Uhr Sprechstunde"
+
+
+async def test_ticket_is_created_only_with_consent(app: FakeApp) -> None:
+    slots = {
+        "handoff_consent": "nein",
+        "handoff_bezirk": "Hörde",
+        "handoff_type": "frage",
+        "handoff_priority": "dringend",
+    }
+    dispatcher = CollectingDispatcher()
+    events = await human.ActionCreateTicket().run(dispatcher, tracker("nein", "deny", slots), {})
+    assert app.tickets == []
+    assert dispatcher.messages[0]["response"] == "utter_handoff_declined"
+    assert all(value is None for value in _slots(events).values())
+
+    slots["handoff_consent"] = "ja"
+    dispatcher = CollectingDispatcher()
+    await human.ActionCreateTicket().run(dispatcher, tracker("ja", "affirm", slots), {})
+    assert app.tickets[0]["sender"] == "pseudonym-1"
+    assert (app.tickets[0]["priority"], app.tickets[0]["stadtbezirk"]) == ("dringend", "Hörde")
+    assert app.tickets[0]["phone"] is None
+    assert dispatcher.messages[0]["response"] == "utter_handoff_created"
+
+
+async def test_call_back_on_sms_without_number_uses_the_sender_number(app: FakeApp) -> None:
+    slots = {
+        "handoff_consent": "ja",
+        "handoff_bezirk": "unbekannt",
+        "handoff_type": "rueckruf",
+        "handoff_callback": "morgen vormittag",
+    }
+    await human.ActionCreateTicket().run(
+        CollectingDispatcher(), tracker("ja", "affirm", slots, channel="sms"), {}
+    )
+    ticket = app.tickets[0]
+    assert ticket["use_sms_number"] and ticket["phone"] is None
+    assert ticket["callback_window"] == "morgen vormittag" and ticket["stadtbezirk"] is None
+
+
+async def test_app_down_is_said_honestly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(human, "get_app_client", lambda: FakeApp(fail=True))
+    dispatcher = CollectingDispatcher()
+    await human.ActionCreateTicket().run(
+        dispatcher, tracker("ja", "affirm", {"handoff_consent": "ja"}), {}
+    )
+    assert dispatcher.messages[0]["response"] == "utter_handoff_unavailable"

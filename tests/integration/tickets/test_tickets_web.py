@@ -1,0 +1,220 @@
+"""Object-level authorisation of every staff ticket endpoint, on SQLite and PostgreSQL.
+
+A helper of place A can neither read nor change a ticket of place B (by id, in lists,
+in filters, in the export); an organiser gets 403 everywhere (no transcripts); anonymous
+requests are refused; citizen text is escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from helpdesk.conversations import service as hub
+from helpdesk.conversations.models import OutboundMessage
+from helpdesk.db import Database, utcnow
+from helpdesk.staff.models import AuditEntry
+from helpdesk.staff.principal import Role
+from helpdesk.tickets import service
+from helpdesk.tickets import web as tickets_web
+from helpdesk.tickets.models import Ticket, TicketMessage
+from helpdesk.tickets.service import DueRules, TicketCreate
+from tests.integration.tickets.factory import add_place
+from tests.staff_support import create_staff, login
+
+XSS = "<script>alert(1)</script>"
+
+
+@dataclass
+class World:
+    place_a: int
+    place_b: int
+    ticket_a: int
+    ticket_b: int
+    central: int
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    with db.session() as session:
+        place_a = add_place(session, "a")
+        place_b = add_place(session, "b")
+        ids = []
+        for address, place_id, summary in (
+            ("ca", place_a, XSS),
+            ("cb", place_b, "Geheim B"),
+            ("cz", None, "Geheim zentral"),
+        ):
+            conversation = hub.get_or_create_conversation(
+                session, channel="web", address=address, pseudonym_key="k"
+            )
+            ids.append(
+                service.open_ticket(
+                    session,
+                    TicketCreate(conversation.id, place_id=place_id, summary=summary),
+                    now=utcnow(),
+                    rules=DueRules(),
+                ).ticket_id
+            )
+    return World(place_a, place_b, *ids)
+
+
+def _endpoints(ticket_id: int, place: int) -> list[tuple[str, str, dict[str, str]]]:
+    base = f"/staff/tickets/{ticket_id}"
+    return [
+        ("GET", base, {}),
+        ("POST", f"{base}/reply", {"text": "Hallo"}),
+        ("POST", f"{base}/note", {"text": "Notiz"}),
+        ("POST", f"{base}/state", {"state": "geloest"}),
+        ("POST", f"{base}/priority", {"priority": "dringend"}),
+        ("POST", f"{base}/assign", {"assignee": ""}),
+        ("POST", f"{base}/transfer", {"place": str(place)}),
+    ]
+
+
+LIST_ENDPOINTS = ("/staff/tickets", "/staff/tickets/rows", "/staff/tickets/export.csv")
+
+
+def test_every_ticket_route_is_covered_here() -> None:
+    routes = {
+        (method, route.path)
+        for route in tickets_web.router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+    covered = {(m, p.replace("/1", "/{ticket_id}")) for m, p, _ in _endpoints(1, 1)}
+    covered |= {("GET", path) for path in LIST_ENDPOINTS} | {("GET", "/staff/tickets/events")}
+    assert routes == covered
+
+
+def _snapshot(db: Database, ticket_id: int) -> tuple[object, ...]:
+    with db.read_session() as session:
+        ticket = session.get_one(Ticket, ticket_id)
+        messages = session.scalar(
+            select(func.count())
+            .select_from(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket_id)
+        )
+        outbox = session.scalar(select(func.count()).select_from(OutboundMessage))
+        return (
+            ticket.state,
+            ticket.priority,
+            ticket.place_id,
+            ticket.assignee_id,
+            messages,
+            outbox,
+        )
+
+
+def test_helper_of_place_a_cannot_read_or_change_tickets_of_place_b(
+    client: TestClient, db: Database, world: World
+) -> None:
+    _, password = create_staff(db, "anna", Role.HELPER, [world.place_a])
+    csrf = login(client, "anna", password)
+    for path in LIST_ENDPOINTS:
+        for query in ("", f"?place={world.place_b}", "?place=zentral", "?state=", "?state=&age=1h"):
+            body = client.get(path + query).text
+            assert f'/staff/tickets/{world.ticket_b}"' not in body
+            assert "Geheim" not in body
+            assert f"Nr. {world.central}<" not in body
+    assert f'href="/staff/tickets/{world.ticket_a}"' in client.get("/staff/tickets").text
+    assert str(world.ticket_a) in client.get("/staff/tickets/export.csv").text
+    for other in (world.ticket_b, world.central):
+        before = _snapshot(db, other)
+        for method, path, data in _endpoints(other, world.place_a):
+            response = client.request(
+                method,
+                path,
+                data={**data, "csrf_token": csrf} if method == "POST" else None,
+                follow_redirects=False,
+            )
+            assert response.status_code == 404, (method, path)
+            assert "Geheim" not in response.text
+        assert _snapshot(db, other) == before
+
+
+def test_helper_works_their_own_ticket_and_citizen_text_is_escaped(
+    client: TestClient, db: Database, world: World
+) -> None:
+    _, password = create_staff(db, "anna", Role.HELPER, [world.place_a])
+    csrf = login(client, "anna", password)
+    page = client.get(f"/staff/tickets/{world.ticket_a}")
+    assert page.status_code == 200
+    assert XSS not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert XSS not in client.get("/staff/tickets").text
+    response = client.post(
+        f"/staff/tickets/{world.ticket_a}/reply",
+        data={"text": "Guten Tag!", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    with db.read_session() as session:
+        texts = session.scalars(select(OutboundMessage.text)).all()
+        actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert texts == ["Guten Tag!"]
+    assert {"ticket.list", "ticket.view", "ticket.reply"} <= set(actions)
+
+
+def test_posts_without_csrf_token_are_refused(
+    client: TestClient, db: Database, world: World
+) -> None:
+    _, password = create_staff(db, "anna", Role.HELPER, [world.place_a])
+    login(client, "anna", password)
+    before = _snapshot(db, world.ticket_a)
+    for method, path, data in _endpoints(world.ticket_a, world.place_b):
+        if method == "POST":
+            assert client.post(path, data=data, follow_redirects=False).status_code == 403
+    assert _snapshot(db, world.ticket_a) == before
+
+
+def test_organiser_reads_no_ticket_and_no_transcript(
+    client: TestClient, db: Database, world: World
+) -> None:
+    _, password = create_staff(db, "otto", Role.ORGANISER)
+    csrf = login(client, "otto", password)
+    for path in (*LIST_ENDPOINTS, "/staff/tickets/events"):
+        assert client.get(path).status_code == 403, path
+    before = _snapshot(db, world.ticket_a)
+    for method, path, data in _endpoints(world.ticket_a, world.place_b):
+        response = client.request(
+            method,
+            path,
+            data={**data, "csrf_token": csrf} if method == "POST" else None,
+            follow_redirects=False,
+        )
+        assert response.status_code == 403, (method, path)
+        assert "alert(1)" not in response.text
+    assert _snapshot(db, world.ticket_a) == before
+
+
+def test_anonymous_requests_are_refused(client: TestClient, world: World) -> None:
+    for path in (*LIST_ENDPOINTS, "/staff/tickets/events"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code in (303, 401), path
+        assert "alert(1)" not in response.text
+    for method, path, data in _endpoints(world.ticket_a, world.place_b):
+        response = client.request(method, path, data=data or None, follow_redirects=False)
+        assert response.status_code in (303, 401, 403), (method, path)
+
+
+def test_coordinator_sees_every_queue_and_transfers(
+    client: TestClient, db: Database, world: World
+) -> None:
+    _, password = create_staff(db, "cora", Role.COORDINATOR)
+    csrf = login(client, "cora", password)
+    queue = client.get("/staff/tickets").text
+    for ticket_id in (world.ticket_a, world.ticket_b, world.central):
+        assert f'href="/staff/tickets/{ticket_id}"' in queue
+    central = client.get("/staff/tickets/rows?place=zentral").text
+    assert f'href="/staff/tickets/{world.central}"' in central
+    assert f'href="/staff/tickets/{world.ticket_a}"' not in central
+    client.post(
+        f"/staff/tickets/{world.central}/transfer",
+        data={"place": str(world.place_a), "csrf_token": csrf},
+    )
+    with db.read_session() as session:
+        assert session.get_one(Ticket, world.central).place_id == world.place_a

@@ -1,0 +1,50 @@
+"""Password hashing and rules (pure functions)."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+
+from helpdesk.staff import passwords
+from helpdesk.staff.passwords import PasswordRuleError, check_rules
+
+
+def test_hash_is_argon2id_with_salt_and_verifies() -> None:
+    first = passwords.hash_password("korrekt-pferd-batterie")
+    second = passwords.hash_password("korrekt-pferd-batterie")
+    assert first.startswith("$argon2id$")
+    assert first != second  # random salt
+    assert passwords.verify_password(first, "korrekt-pferd-batterie")
+    assert not passwords.verify_password(first, "korrekt-pferd-batteriE")
+
+
+def test_malformed_hash_never_verifies_and_needs_rehash() -> None:
+    assert not passwords.verify_password("not-a-hash", "whatever-password")
+    assert passwords.needs_rehash("not-a-hash")
+
+
+def test_hash_with_old_parameters_needs_rehash() -> None:
+    old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("ein-altes-passwort")
+    assert passwords.verify_password(old, "ein-altes-passwort")
+    assert passwords.needs_rehash(old)
+    assert not passwords.needs_rehash(passwords.hash_password("ein-neues-passwort"))
+
+
+@pytest.mark.parametrize(
+    ("password", "username", "code"),
+    [
+        ("kurz", "anna", "too_short"),
+        ("elf-zeichen", "anna", "too_short"),
+        ("anna.schmidt", "anna.schmidt", "equals_username"),
+        ("ANNA.SCHMIDT", "anna.schmidt", "equals_username"),
+        ("x" * 1025, "anna", "too_long"),
+    ],
+)
+def test_rules_refuse_weak_passwords(password: str, username: str, code: str) -> None:
+    with pytest.raises(PasswordRuleError) as raised:
+        check_rules(password, username)
+    assert raised.value.code == code
+
+
+def test_twelve_characters_other_than_the_username_are_accepted() -> None:
+    check_rules("zwölf-zeich.", "anna")
