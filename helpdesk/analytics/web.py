@@ -28,6 +28,7 @@ from helpdesk.analytics.queries import (
     has_generated,
     outcomes_by_district,
     supply_table,
+    tickets_by_place,
     top_unanswered,
 )
 from helpdesk.analytics.tables import Table
@@ -81,6 +82,11 @@ VIEWS = {
             "unbeantwortet",
             "Ohne Antwort",
             "Themen, zu denen der Assistent keine passende Antwort hatte.",
+        ),
+        View(
+            "tickets",
+            "Tickets",
+            "Tickets je Ort: wie schnell die erste Antwort kam und wann sie gelöst wurden.",
         ),
         View("angebot", "Angebot", "Orte je Stadtbezirk nach Stufe, betreute Stunden, Angebote."),
         View(
@@ -145,6 +151,8 @@ def build_table(session: Session, view: str, filters: Filters, by: Dimension) ->
         return top_unanswered(session, filters, limit=20)
     if view == "angebot":
         return supply_table(session)
+    if view == "tickets":
+        return tickets_by_place(session, filters)
     return gap_view(session, filters)
 
 
@@ -185,6 +193,15 @@ def chart_spec(view: str, table: Table) -> dict[str, Any]:
                     "label": "Anfragen ohne Antwort",
                     "data": [table.chart_value(r, "n") for r in rows],
                 }
+            ],
+        }
+    if view == "tickets":
+        return {
+            "type": "bar",
+            "horizontal": True,
+            "labels": [str(r["place"]) for r in rows[:15]],
+            "datasets": [
+                {"label": "Tickets", "data": [table.chart_value(r, "n") for r in rows[:15]]}
             ],
         }
     if view == "angebot":
