@@ -73,8 +73,9 @@ class AppClient:
         postcode: str | None,
         limit: int = 2,
         offset: int = 0,
+        sender: str | None = None,
     ) -> PlaceRouting:
-        """Places that fit the request, best first."""
+        """Places that fit the request, best first (``sender``: for pseudonymous analytics)."""
         data = await self._post(
             "/internal/places/route",
             {
@@ -83,6 +84,7 @@ class AppClient:
                 "postcode": postcode,
                 "limit": limit,
                 "offset": offset,
+                "sender": sender,
             },
         )
         return PlaceRouting(

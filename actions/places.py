@@ -52,6 +52,7 @@ async def _name_places(
             stadtbezirk=tracker.get_slot("stadtbezirk"),
             postcode=tracker.get_slot("postcode"),
             offset=offset,
+            sender=tracker.sender_id,
         )
     except AppUnavailable as exc:
         log.warning("place routing unavailable: %s", exc)

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from helpdesk.analytics.models import OUTCOMES, DemandEvent, DemandMonth, Outcome
+from helpdesk.conversations.models import Conversation
 from helpdesk.db import utcnow
 from helpdesk.places.geo import get_geography
 
@@ -156,3 +157,36 @@ def refresh_months(session: Session, months: Iterable[str]) -> None:
         "n",
     ]
     session.execute(insert(DemandMonth).from_select(columns, counted))
+
+
+def record_for_sender(
+    session: Session,
+    *,
+    sender: str,
+    key: str,
+    outcome: Outcome,
+    stadtbezirk: str | None = None,
+    topic: str | None = None,
+    competence_area: str | None = None,
+    level_needed: int | None = None,
+    place_id: int | None = None,
+) -> bool:
+    """Record an event for the conversation Rasa knows as ``sender`` (its pseudonym).
+
+    Returns False, recording nothing, when no conversation has that pseudonym (a test
+    client talking to Rasa directly, say): analytics never invents a channel.
+    """
+    channel = session.scalar(select(Conversation.channel).where(Conversation.pseudonym == sender))
+    if channel is None:
+        return False
+    demand = Demand(
+        channel=channel,
+        outcome=outcome,
+        stadtbezirk=stadtbezirk,
+        topic=topic,
+        competence_area=competence_area,
+        level_needed=level_needed,
+        place_id=place_id,
+    )
+    record(session, demand, ref=conversation_ref(key, sender))
+    return True

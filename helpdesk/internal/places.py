@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from helpdesk.db import utcnow
-from helpdesk.deps import DbDep
+from helpdesk.analytics.events import record_for_sender
+from helpdesk.analytics.models import Outcome
+from helpdesk.db import Database, utcnow
+from helpdesk.deps import DbDep, SettingsDep
 from helpdesk.internal.auth import require_internal_caller
 from helpdesk.places.geo import Resolution
+from helpdesk.places.models import Place
 from helpdesk.places.needs import UnknownNeed
 from helpdesk.places.record import TargetGroup
 from helpdesk.places.routing import RoutedPlace
@@ -24,6 +29,9 @@ from helpdesk.places.service import (
     resolve_location,
     route_citizen,
 )
+from helpdesk.settings import Settings
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(
     prefix="/internal/places",
@@ -42,6 +50,9 @@ class RouteIn(BaseModel):
     target_group: TargetGroup | None = None
     limit: int = Field(default=3, ge=1, le=10)
     offset: int = Field(default=0, ge=0, le=10_000)
+    sender: str | None = Field(
+        default=None, max_length=128, description="the conversation's pseudonym, for analytics"
+    )
 
 
 class ResolveIn(BaseModel):
@@ -120,7 +131,9 @@ SnapshotDep = Annotated[PlaceSnapshot, Depends(get_snapshot)]
 
 
 @router.post("/route", response_model=RouteOut)
-async def route(body: RouteIn, db: DbDep, snapshot: SnapshotDep, clock: ClockDep) -> RouteOut:
+async def route(
+    body: RouteIn, db: DbDep, snapshot: SnapshotDep, clock: ClockDep, settings: SettingsDep
+) -> RouteOut:
     """Places that fit the citizen's need, ranked, with German reasons and an SMS form."""
     query = RouteQuery(
         stadtbezirk=body.stadtbezirk,
@@ -144,7 +157,28 @@ async def route(body: RouteIn, db: DbDep, snapshot: SnapshotDep, clock: ClockDep
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"unbekannter Bedarf: {error}"
         ) from error
+    if body.sender and body.offset == 0 and answer.result.places:
+        await run_in_threadpool(_record_routed, db, settings, body.sender, answer)
     return _route_out(answer)
+
+
+def _record_routed(db: Database, settings: Settings, sender: str, answer: RouteAnswer) -> None:
+    """A demand event for the first page of places (not for "andere Orte")."""
+    first = answer.result.places[0].place
+    try:
+        with db.session() as session:
+            place_id = session.scalar(select(Place.id).where(Place.key == first.key))
+            record_for_sender(
+                session,
+                sender=sender,
+                key=settings.pseudonym_key.get_secret_value(),
+                outcome=Outcome.ROUTED,
+                stadtbezirk=answer.location.stadtbezirk,
+                level_needed=answer.need.min_stufe,
+                place_id=place_id,
+            )
+    except Exception as exc:  # analytics must never cost the citizen their answer
+        log.warning("analytics: routing event not recorded (%s)", type(exc).__name__)
 
 
 @router.post("/resolve", response_model=LocationOut)

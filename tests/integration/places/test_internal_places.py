@@ -132,3 +132,39 @@ def test_resolve(
     assert response.status_code == 200
     assert response.json()["stadtbezirk"] == stadtbezirk
     assert response.json()["ambiguous"] is ambiguous
+
+
+def test_routing_records_one_pseudonymous_demand_event(client: TestClient) -> None:
+    from sqlalchemy import select
+
+    from helpdesk.analytics.models import DemandEvent
+    from helpdesk.conversations.service import get_or_create_conversation
+
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        pseudonym = get_or_create_conversation(
+            session, channel="sms", address="+491701234567", pseudonym_key="pseudonym-test-key"
+        ).pseudonym
+    ask = {"text": "Ich will einen Kurs machen", "stadtbezirk": "Eving", "sender": pseudonym}
+    assert client.post("/internal/places/route", json=ask, headers=AUTH).status_code == 200
+    more = {**ask, "offset": 2}  # "andere Orte" is the same request: not counted again
+    assert client.post("/internal/places/route", json=more, headers=AUTH).status_code == 200
+    stranger = {**ask, "sender": "not-a-conversation"}
+    assert client.post("/internal/places/route", json=stranger, headers=AUTH).status_code == 200
+    with db.read_session() as session:
+        events = session.execute(
+            select(
+                DemandEvent.channel,
+                DemandEvent.outcome,
+                DemandEvent.stadtbezirk,
+                DemandEvent.level_needed,
+                DemandEvent.place_id,
+                DemandEvent.conversation_ref,
+            )
+        ).all()
+    assert len(events) == 1
+    channel, outcome, district, level, place_id, ref = events[0]
+    assert (channel, outcome, district) == ("sms", "routed", "Eving")
+    assert level is not None and level >= 2  # a course needs Stufe >= 2
+    assert place_id is not None
+    assert ref not in (pseudonym, "+491701234567")
