@@ -128,6 +128,7 @@ async def test_find_place_names_places_with_reasons_and_marks_example_data(
                 "stadtbezirk": "Hörde",
                 "postcode": "44263",
                 "offset": 0,
+                "sender": "pseudonym",  # the app records a pseudonymous demand event
             },
         )
     ]
