@@ -53,7 +53,7 @@ def test_login_sets_a_secure_httponly_strict_cookie_and_lands_on_the_role_home(
     assert home.headers["location"] == "/staff/dashboard"
     page = client.get("/staff/dashboard")
     assert page.status_code == 200
-    assert "Übersicht kommt bald" in page.text
+    assert "<h1>Übersicht: Lücken</h1>" in page.text  # the organisers' dashboard
 
 
 def test_helpers_land_on_the_ticket_queue(client: TestClient, db: Database) -> None:
