@@ -15,7 +15,8 @@ from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel
 from helpdesk.conversations.notify import wait_for
 from helpdesk.conversations.text import InvalidMessage, clean_text
-from helpdesk.deps import DbDep, NotifierDep, SettingsDep
+from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
+from helpdesk.privacy.notice import short_notice
 from helpdesk.texts import text as citizen_text
 
 router = APIRouter()
@@ -81,15 +82,16 @@ def chat_page(request: Request, settings: SettingsDep) -> HTMLResponse:
 
 
 @api.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
-def create_session(db: DbDep, settings: SettingsDep) -> SessionOut:
-    """Start a new chat session."""
+def create_session(db: DbDep, settings: SettingsDep, keys: KeysDep) -> SessionOut:
+    """Start a new chat session; its first reply is the short privacy notice."""
     session_id = secrets.token_urlsafe(24)
     with db.session() as session:
         service.get_or_create_conversation(
             session,
             channel=Channel.WEB,
             address=session_id,
-            pseudonym_key=settings.pseudonym_key.get_secret_value(),
+            keys=keys,
+            notice=short_notice(settings),
         )
     return SessionOut(session_id=session_id)
 
@@ -106,6 +108,7 @@ async def post_message(
     db: DbDep,
     settings: SettingsDep,
     notifier: NotifierDep,
+    keys: KeysDep,
 ) -> MessageAccepted:
     """Store a message for the session's conversation; the reply comes via ``/replies``."""
     try:
@@ -120,7 +123,7 @@ async def post_message(
     def store() -> service.Received | None:
         with db.session() as session:
             conversation = service.find_conversation(
-                session, channel=Channel.WEB, address=session_id
+                session, channel=Channel.WEB, address=session_id, keys=keys
             )
             if conversation is None:
                 return None
@@ -146,6 +149,7 @@ async def get_replies(
     db: DbDep,
     notifier: NotifierDep,
     settings: SettingsDep,
+    keys: KeysDep,
     after: Annotated[int, Query(ge=0)] = 0,
     wait: Annotated[float, Query(ge=0, le=25)] = 0,
 ) -> RepliesOut:
@@ -154,7 +158,7 @@ async def get_replies(
     def load() -> tuple[int, list[ReplyOut]] | None:
         with db.read_session() as session:
             conversation = service.find_conversation(
-                session, channel=Channel.WEB, address=session_id
+                session, channel=Channel.WEB, address=session_id, keys=keys
             )
             if conversation is None:
                 return None

@@ -12,6 +12,7 @@ from types import FrameType
 from helpdesk.cli import processes, train
 from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.places.cli import register_cli as register_places_cli
+from helpdesk.privacy.cli import register_cli as register_privacy_cli
 from helpdesk.settings import REPO_ROOT, Settings, get_settings
 
 
@@ -154,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     kn.add_argument("action", choices=["check", "warm"])
     kn.set_defaults(func=_knowledge)
     register_places_cli(sub)
+    register_privacy_cli(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

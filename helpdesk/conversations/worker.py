@@ -7,6 +7,8 @@ import logging
 from datetime import timedelta
 from typing import Protocol
 
+from sqlalchemy.orm import Session
+
 from helpdesk.conversations import service
 from helpdesk.conversations.loop import ClaimLoop
 from helpdesk.conversations.notify import Notifier
@@ -25,6 +27,18 @@ class Assistant(Protocol):
         ...
 
 
+class LocalHandler(Protocol):
+    """Answers some messages in the app itself, before Rasa (e.g. the privacy words)."""
+
+    async def handle(self, claim: InboundClaim) -> bool:
+        """True when ``claim`` was answered (and completed) here."""
+        ...
+
+    def before_complete(self, session: Session, claim: InboundClaim, replies: list[Reply]) -> None:
+        """Look at Rasa's replies in the transaction that completes the message."""
+        ...
+
+
 class InboxWorker:
     """Runs ``concurrency`` tasks that claim, process and complete inbound messages."""
 
@@ -40,8 +54,10 @@ class InboxWorker:
         retry_max_seconds: float = 30.0,
         poll_interval: float = 0.5,
         give_up_after_seconds: float = 6 * 3600,
+        local: LocalHandler | None = None,
     ) -> None:
         self._db = db
+        self._local = local
         self._assistant = assistant
         self._notifier = notifier
         self._transient = transient_errors
@@ -71,6 +87,10 @@ class InboxWorker:
 
     async def process(self, claim: InboundClaim) -> None:
         """Ask the assistant and record the outcome; never loses the message."""
+        if self._local is not None and await self._local.handle(claim):
+            log.info("inbox: message %s answered by the app", claim.inbound_id)
+            self._notifier.outbound_stored()
+            return
         try:
             replies = await self._assistant.send(
                 claim.pseudonym, claim.text, {"channel": claim.channel}
@@ -88,6 +108,8 @@ class InboxWorker:
 
     def _complete(self, claim: InboundClaim, replies: list[Reply]) -> bool:
         with self._db.session() as session:
+            if self._local is not None:
+                self._local.before_complete(session, claim, replies)
             return service.complete_inbound(
                 session, claim, replies, empty_reply=Reply(text("empty_reply"))
             )

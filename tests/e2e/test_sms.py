@@ -62,7 +62,7 @@ class Phone:
         self._count = 0
 
     def send(self, body: str, *, wait_for: int = 1, timeout: float = 60) -> list[str]:
-        seen = len(self._fake.to(CITIZEN))
+        seen = len(self.received())
         self._count += 1
         params = inbound_params(CITIZEN, body, f"SMe2e{self._count:028d}")
         response = signed_post(
@@ -70,11 +70,15 @@ class Phone:
         )
         assert response.status_code == 200, response.text
         deadline = time.monotonic() + timeout
-        while len(self._fake.to(CITIZEN)) < seen + wait_for:
+        while len(self.received()) < seen + wait_for:
             assert time.monotonic() < deadline, f"no SMS answer to {body!r}"
             time.sleep(0.1)
         time.sleep(0.3)  # a second reply of the same answer may follow
-        return self._fake.to(CITIZEN)[seen:]
+        return self.received()[seen:]
+
+    def received(self) -> list[str]:
+        """What reached the phone, without the privacy notice of the first contact."""
+        return [b for b in self._fake.to(CITIZEN) if not b.startswith("Datenschutz: DiODo")]
 
 
 def _expected(response: str, buttons: tuple[Button, ...]) -> list[str]:

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from helpdesk.internal.places import get_clock
 from helpdesk.main import create_app
 from helpdesk.settings import Settings
+from tests.keys import SETTINGS_KEYS
 
 TOKEN = "internal-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,6 +35,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         actions_url=f"http://127.0.0.1:{_closed_port()}",
         internal_api_token=SecretStr(TOKEN),
         pseudonym_key=SecretStr("pseudonym-test-key"),
+        **SETTINGS_KEYS,
         poll_interval_seconds=0.05,
     )
     app = create_app(settings)
