@@ -77,13 +77,17 @@ def chat_page(request: Request, settings: SettingsDep) -> HTMLResponse:
     return templates.TemplateResponse(  # type: ignore[no-any-return]
         request,
         "chat.html",
-        {"api_base": "/api/webchat", "max_length": settings.max_message_chars},
+        {
+            "api_base": "/api/webchat",
+            "max_length": settings.max_message_chars,
+            "privacy_notice": short_notice(settings),
+        },
     )
 
 
 @api.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
 def create_session(db: DbDep, settings: SettingsDep, keys: KeysDep) -> SessionOut:
-    """Start a new chat session; its first reply is the short privacy notice."""
+    """Start a new chat session (the chat page shows the privacy notice above the chat)."""
     session_id = secrets.token_urlsafe(24)
     with db.session() as session:
         service.get_or_create_conversation(
@@ -91,7 +95,6 @@ def create_session(db: DbDep, settings: SettingsDep, keys: KeysDep) -> SessionOu
             channel=Channel.WEB,
             address=session_id,
             keys=keys,
-            notice=short_notice(settings),
         )
     return SessionOut(session_id=session_id)
 
