@@ -30,6 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     token = settings.internal_api_token.get_secret_value()
     app_url = f"http://127.0.0.1:{ports.app}"
     started: list[processes.Process] = []
+    tracker_db = REPO_ROOT / "var" / "rasa-tracker.db"
 
     def shutdown(*_: object) -> None:
         print("\nStopping DiODo ...", flush=True)
@@ -51,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
             processes.start_rasa(
                 ports.rasa,
                 actions_port=ports.actions,
-                tracker_db=REPO_ROOT / "var" / "rasa-tracker.db",
+                tracker_db=tracker_db,
                 log_path=logs / "rasa.log",
             )
         )
@@ -61,6 +62,8 @@ def _run(args: argparse.Namespace) -> int:
                 env={
                     "DIODO_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
                     "DIODO_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
+                    # Erasure deletes a citizen's events in Rasa's tracker store too.
+                    "DIODO_RASA_TRACKER_URL": f"sqlite:///{tracker_db}",
                 },
                 host=settings.host,
             )

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from helpdesk.channels.render import is_gsm7, render_sms, sms_segments
 from helpdesk.conversations.service import Button, Reply
 from tests.e2e.conftest import AppRunner
+from tests.e2e.test_logs_privacy import SECRET_TEXTS, assert_logs_clean
 from tests.e2e.webchat import domain_texts
 from tests.fakes.twilio import (
     ACCOUNT_SID,
@@ -174,3 +175,17 @@ def test_sms_burst_survives_sigkill_and_every_message_is_answered_once(
     welcome = _expected("utter_youre_welcome", ())[0]
     replies = _scalar(url, "SELECT COUNT(*) FROM outbound_message WHERE kind = 'reply'")
     assert sum(sms.body == welcome for sms in fake_twilio.sent) == replies
+
+
+def test_a_full_sms_run_with_erasure_keeps_number_and_texts_out_of_every_log(
+    sms_app: AppRunner, fake_twilio: FakeTwilio
+) -> None:
+    phone = Phone(sms_app, fake_twilio)
+    for body in SECRET_TEXTS:
+        phone.send(body)
+    phone.send("LÖSCHEN")
+    phone.send("1")  # the numbered "Ja, alles löschen"
+    assert_logs_clean(
+        sms_app,
+        ["Quirinus", "Zwetschgenbaum", "zebrafinken", "9876543", CITIZEN, CITIZEN[3:]],
+    )

@@ -290,3 +290,15 @@ def test_sms_routes_do_not_exist_without_twilio_credentials(tmp_path: Path) -> N
     )
     with TestClient(create_app(settings)) as plain:
         assert plain.post(INBOUND, data={}).status_code == 404
+
+
+def test_first_sms_brings_the_privacy_notice_once_before_the_answer(
+    client: TestClient, fake_twilio: FakeTwilio
+) -> None:
+    _send(client, "hilfe", "SM0101")
+    _send(client, "hilfe", "SM0102")
+    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 3)
+    time.sleep(0.5)
+    bodies = fake_twilio.to(CITIZEN)
+    assert _is_notice(bodies[0]) and "LÖSCHEN" in bodies[0] and "/datenschutz" in bodies[0]
+    assert bodies[1:] == [text("sms_help"), text("sms_help")]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, select, text
 
+from helpdesk import migrate
+from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Contact
 from helpdesk.db import Database
@@ -13,7 +17,7 @@ from helpdesk.privacy.cli import rotate_keys
 from helpdesk.privacy.crypto import InvalidToken, Keyring, new_contact_key
 from helpdesk.privacy.export import export_citizen
 from tests.integration.privacy.conftest import dump_database
-from tests.keys import CONTACT_KEY, INDEX_KEY, KEYS
+from tests.keys import CONTACT_KEY, ENV_KEYS, INDEX_KEY, KEYS
 
 PHONE = "+491701234567"
 
@@ -78,3 +82,41 @@ def test_export_holds_everything_about_one_citizen(db: Database) -> None:
     assert data["contact"]["address"] == PHONE
     assert [m["text"] for m in data["messages_from_you"]] == ["Hallo DiODo"]
     json.dumps(data)
+
+
+def test_migration_encrypts_existing_plaintext_contacts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in ENV_KEYS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DIODO_PSEUDONYM_KEY", "k")
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate.upgrade(url, "0003")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO contact (channel, address, created_at) VALUES ('sms', :a, :t)"),
+            {"a": PHONE, "t": "2026-01-01 00:00:00"},
+        )
+    migrate.upgrade(url)
+    assert PHONE not in dump_database(url)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT address_enc, address_index FROM contact")).one()
+    engine.dispose()
+    assert KEYS.decrypt(row[0]) == PHONE and row[1] == KEYS.index("sms", PHONE)
+    migrate.downgrade(url, "0003")  # and back: the address is readable again
+    assert PHONE in dump_database(url)
+
+
+def test_local_secrets_include_valid_contact_keys(tmp_path: Path) -> None:
+    env = tmp_path / "local.env"
+    added = ensure_local_secrets(env)
+    assert {"DIODO_CONTACT_KEYS", "DIODO_CONTACT_INDEX_KEY"} <= set(added)
+    values = dict(line.split("=", 1) for line in env.read_text().splitlines())
+    keys = Keyring(
+        contact_keys=(values["DIODO_CONTACT_KEYS"],),
+        index_key=values["DIODO_CONTACT_INDEX_KEY"],
+        pseudonym_key=values["DIODO_PSEUDONYM_KEY"],
+    )
+    assert keys.decrypt(keys.encrypt(PHONE)) == PHONE
+    assert ensure_local_secrets(env) == []  # generated once, never overwritten
