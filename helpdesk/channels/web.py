@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from helpdesk.conversations import service
-from helpdesk.conversations.models import Channel
+from helpdesk.conversations.models import Channel, OutboundKind
 from helpdesk.conversations.notify import wait_for
 from helpdesk.conversations.text import InvalidMessage, clean_text
 from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
@@ -60,6 +60,11 @@ class ReplyOut(BaseModel):
     buttons: list[ButtonOut]
     in_reply_to: str | None = Field(
         default=None, description="client_message_id of the answered message, if any"
+    )
+    erased: bool = Field(
+        default=False,
+        description="True on the last message after the citizen's data was erased: "
+        "the session is gone; clear the transcript on this device.",
     )
 
 
@@ -172,6 +177,7 @@ async def get_replies(
                     text=row.text,
                     buttons=[ButtonOut(**button) for button in row.buttons],
                     in_reply_to=answered,
+                    erased=row.kind == OutboundKind.FAREWELL,
                 )
                 for row, answered in rows
             ]

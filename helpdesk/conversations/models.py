@@ -57,6 +57,7 @@ class OutboundKind(enum.StrEnum):
     REPLY = "reply"
     HOLDING = "holding"
     SYSTEM = "system"
+    FAREWELL = "farewell"  # the last message after an erasure
 
 
 class Contact(Base):

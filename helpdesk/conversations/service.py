@@ -558,13 +558,14 @@ def add_system_reply(
     *,
     inbound_id: int | None,
     now: datetime,
+    kind: OutboundKind = OutboundKind.SYSTEM,
 ) -> int:
     """Queue a reply the app gives itself (a keyword answer, a notice); returns its id."""
     out = OutboundMessage(
         conversation_id=conversation.id,
         inbound_message_id=inbound_id,
         channel=conversation.channel,
-        kind=OutboundKind.SYSTEM,
+        kind=kind,
         text=text,
         buttons=[],
         status=OutboundStatus.PENDING,

@@ -27,6 +27,7 @@ from helpdesk.conversations.models import (
     Contact,
     Conversation,
     InboundMessage,
+    OutboundKind,
     OutboundMessage,
     OutboundStatus,
 )
@@ -147,7 +148,9 @@ def erase_conversation(
     conversation.erase_asked_at = None
     conversation.holding_notice_at = None
     if farewell is not None:
-        add_system_reply(session, conversation, farewell, inbound_id=None, now=now)
+        add_system_reply(
+            session, conversation, farewell, inbound_id=None, now=now, kind=OutboundKind.FAREWELL
+        )
     else:
         result.finished = _finish_one(session, conversation, result.counts, now=now, force=True)
     audit(

@@ -48,6 +48,7 @@ def test_web_citizen_writes_loeschen_confirms_and_is_gone_within_a_minute(
         assert time.monotonic() < deadline, "no farewell"
         chat.poll(wait=2)
     assert chat.replies[-1]["text"] == citizen_text("erase_done")  # the last message
+    assert chat.replies[-1]["erased"] is True  # the page clears its transcript
 
     url = f"{app_runner.url}/api/webchat/sessions/{chat.session_id}/replies"
     while httpx.get(url, timeout=10).status_code != 404:
