@@ -45,6 +45,7 @@ returns how many rows it erased (or blanked)."""
 _ERASERS: dict[str, Eraser] = {}
 
 WEB_PICKUP = timedelta(seconds=10)
+_UNSENT = (OutboundStatus.PENDING, OutboundStatus.SENDING)
 GRACE = timedelta(seconds=50)
 
 
@@ -97,13 +98,33 @@ def audit(
 
 
 def _erase_rows(
-    session: Session, conversation_id: int, counts: dict[str, int], *, up_to_inbound: int | None
+    session: Session,
+    conversation_id: int,
+    counts: dict[str, int],
+    *,
+    up_to_inbound: int | None,
+    blank_outbound: bool = False,
 ) -> None:
     for name, eraser in _ERASERS.items():
         counts[name] = counts.get(name, 0) + eraser(session, conversation_id)
-    outbound = session.execute(
-        delete(OutboundMessage).where(OutboundMessage.conversation_id == conversation_id)
-    )
+    mine = OutboundMessage.conversation_id == conversation_id
+    if blank_outbound:
+        # Emptied, not deleted, until the farewell is out: SQLite reuses the ids of
+        # deleted rows, and the web chat's cursor would then skip the farewell.
+        outbound = session.execute(
+            update(OutboundMessage)
+            .where(mine)
+            .values(text="", buttons=[], inbound_message_id=None, claim_token=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(OutboundMessage)
+            .where(mine, OutboundMessage.status.in_(_UNSENT))
+            .values(status=OutboundStatus.FAILED, last_error="erased")
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        outbound = session.execute(delete(OutboundMessage).where(mine))
     inbound_filter = InboundMessage.conversation_id == conversation_id
     if up_to_inbound is not None:
         inbound_filter = inbound_filter & (InboundMessage.id <= up_to_inbound)
@@ -143,7 +164,13 @@ def erase_conversation(
     result = Erasure(conversation_id, conversation.channel)
     if tracker is not None:
         result.counts["rasa_events"] = tracker.erase_sender(conversation.pseudonym)
-    _erase_rows(session, conversation_id, result.counts, up_to_inbound=up_to_inbound)
+    _erase_rows(
+        session,
+        conversation_id,
+        result.counts,
+        up_to_inbound=up_to_inbound,
+        blank_outbound=farewell is not None,
+    )
     conversation.erased_at = now
     conversation.erase_asked_at = None
     conversation.holding_notice_at = None
@@ -189,7 +216,7 @@ def _finish_one(
             select(
                 exists().where(
                     OutboundMessage.conversation_id == conversation_id,
-                    OutboundMessage.status.in_((OutboundStatus.PENDING, OutboundStatus.SENDING)),
+                    OutboundMessage.status.in_(_UNSENT),
                 )
             )
         )

@@ -106,10 +106,20 @@ async def test_erasure_leaves_no_address_or_text_in_any_table_of_app_and_tracker
 
     commands = PrivacyCommands(db, notice=NOTICE, tracker=tracker)
     for channel, conversation_id in ids.items():
+        with db.read_session() as session:
+            before_id = session.scalar(select(func.max(OutboundMessage.id))) or 0
         _say(db, conversation_id, "m2", "LÖSCHEN")
         assert await commands.handle(_claim(db))
         _say(db, conversation_id, "m3", CONFIRM_PAYLOAD if channel != "web" else "ja")
         assert await commands.handle(_claim(db))
+        with db.read_session() as session:
+            farewell_id = session.scalar(
+                select(func.max(OutboundMessage.id)).where(
+                    OutboundMessage.conversation_id == conversation_id
+                )
+            )
+        # Above every earlier id (SQLite reuses deleted ids; the web cursor would skip it).
+        assert farewell_id is not None and farewell_id > before_id + 1
 
     # The farewell goes out last, to the (still decryptable) address, then all is gone.
     delivered = _deliver_all(db)
