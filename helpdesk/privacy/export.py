@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,16 @@ from helpdesk.conversations.models import InboundMessage, OutboundMessage
 from helpdesk.privacy.crypto import Keyring
 from helpdesk.privacy.erasure import audit
 from helpdesk.privacy.tracker import RasaTracker
+
+Exporter = Callable[[Session, int], Any]
+"""Returns a feature's JSON-ready data about one conversation (e.g. its tickets)."""
+
+_EXPORTERS: dict[str, Exporter] = {}
+
+
+def register_exporter(name: str, exporter: Exporter) -> None:
+    """Add (or replace) the exporter ``name``; its result appears under that key."""
+    _EXPORTERS[name] = exporter
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -81,6 +92,8 @@ def export_citizen(
         },
         "assistant_events": events,
     }
+    for name, exporter in _EXPORTERS.items():
+        data[name] = exporter(session, cid)
     audit(
         session,
         "export",

@@ -13,9 +13,10 @@ from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Contact
 from helpdesk.db import Database
+from helpdesk.privacy import export as export_module
 from helpdesk.privacy.cli import rotate_keys
 from helpdesk.privacy.crypto import InvalidToken, Keyring, new_contact_key
-from helpdesk.privacy.export import export_citizen
+from helpdesk.privacy.export import export_citizen, register_exporter
 from tests.integration.privacy.conftest import dump_database
 from tests.keys import CONTACT_KEY, ENV_KEYS, INDEX_KEY, KEYS
 
@@ -76,11 +77,16 @@ def test_export_holds_everything_about_one_citizen(db: Database) -> None:
         conversation = session.get(service.Conversation, conversation_id)
         assert conversation is not None
         service.receive_message(session, conversation, channel_message_id="1", text="Hallo DiODo")
-        data = export_citizen(session, KEYS, channel="sms", address=PHONE, actor="admin:1")
+        register_exporter("tickets", lambda _session, cid: [{"conversation": cid}])
+        try:
+            data = export_citizen(session, KEYS, channel="sms", address=PHONE, actor="admin:1")
+        finally:
+            export_module._EXPORTERS.pop("tickets")
         assert export_citizen(session, KEYS, channel="sms", address="+4900", actor="x") is None
     assert data is not None
     assert data["contact"]["address"] == PHONE
     assert [m["text"] for m in data["messages_from_you"]] == ["Hallo DiODo"]
+    assert data["tickets"] == [{"conversation": conversation_id}]
     json.dumps(data)
 
 
