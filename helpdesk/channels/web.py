@@ -16,7 +16,7 @@ from helpdesk.conversations.models import Channel, OutboundKind
 from helpdesk.conversations.notify import wait_for
 from helpdesk.conversations.text import InvalidMessage, clean_text
 from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
-from helpdesk.privacy.notice import short_notice
+from helpdesk.privacy.notice import web_notice
 from helpdesk.texts import text as citizen_text
 
 router = APIRouter()
@@ -85,7 +85,7 @@ def chat_page(request: Request, settings: SettingsDep) -> HTMLResponse:
         {
             "api_base": "/api/webchat",
             "max_length": settings.max_message_chars,
-            "privacy_notice": short_notice(settings),
+            "privacy_notice": web_notice(settings),
         },
     )
 

@@ -20,6 +20,11 @@ def short_notice(settings: Settings) -> str:
     return text("privacy_notice", days=settings.retention_days, url=privacy_url(settings))
 
 
+def web_notice(settings: Settings) -> str:
+    """The short notice on the chat page (the page links the full text itself)."""
+    return text("privacy_notice_web", days=settings.retention_days)
+
+
 def full_notice_context(settings: Settings) -> dict[str, Any]:
     """What the Art. 13 template needs, filled from settings."""
     return {
