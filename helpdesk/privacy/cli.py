@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from helpdesk import migrate
 from helpdesk.conversations.models import Contact
 from helpdesk.db import Database, utcnow
-from helpdesk.privacy.crypto import Keyring
+from helpdesk.privacy.crypto import Keyring, KeyringError
 from helpdesk.privacy.erasure import audit, erase_conversation
 from helpdesk.privacy.export import export_citizen
 from helpdesk.privacy.retention import apply_retention
@@ -42,8 +42,21 @@ def register_cli(subparsers: Any) -> None:
     era.set_defaults(func=_erase)
 
 
+class _MissingKeys(SystemExit):
+    pass
+
+
 def _setup() -> tuple[Settings, Database, Keyring, RasaTracker | None]:
     settings = Settings()
+    try:
+        Keyring.from_settings(settings)
+    except KeyringError as exc:
+        print(
+            f"{exc}: set DIODO_CONTACT_KEYS, DIODO_CONTACT_INDEX_KEY and DIODO_PSEUDONYM_KEY "
+            "(the app's own, from .env or var/local.env).",
+            file=sys.stderr,
+        )
+        raise _MissingKeys(2) from exc
     migrate.upgrade(settings.database_url)
     tracker = RasaTracker(settings.rasa_tracker_url) if settings.rasa_tracker_url else None
     return settings, Database(settings.database_url), Keyring.from_settings(settings), tracker
