@@ -25,6 +25,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpdesk.cli import processes
+from helpdesk.privacy.crypto import new_contact_key
 
 QUESTIONS = [
     "Hallo",
@@ -118,6 +119,9 @@ def start_stack(workdir: Path) -> list[processes.Process]:
                 "DIODO_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
                 "DIODO_INTERNAL_API_TOKEN": token,
                 "DIODO_PSEUDONYM_KEY": secrets.token_urlsafe(24),
+                "DIODO_CONTACT_KEYS": new_contact_key(),
+                "DIODO_CONTACT_INDEX_KEY": secrets.token_urlsafe(24),
+                "DIODO_RASA_TRACKER_URL": f"sqlite:///{workdir / 'tracker.db'}",
                 "DIODO_LOG_LEVEL": "WARNING",
             },
         ),

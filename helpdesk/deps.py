@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from helpdesk.conversations.notify import Notifier
 from helpdesk.db import Database
+from helpdesk.privacy.crypto import Keyring
 from helpdesk.settings import Settings
 
 
@@ -19,6 +20,10 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+def get_keys(request: Request) -> Keyring:
+    return request.app.state.keys  # type: ignore[no-any-return]
+
+
 def get_notifier(request: Request) -> Notifier:
     return request.app.state.notifier  # type: ignore[no-any-return]
 
@@ -26,3 +31,4 @@ def get_notifier(request: Request) -> Notifier:
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
+KeysDep = Annotated[Keyring, Depends(get_keys)]

@@ -27,6 +27,12 @@ from helpdesk.internal import places as internal_places
 from helpdesk.internal import tickets as internal_tickets
 from helpdesk.logging import configure_logging
 from helpdesk.places.service import PlaceSnapshot, seed_example_places
+from helpdesk.privacy import routes as privacy_routes
+from helpdesk.privacy.commands import PrivacyCommands
+from helpdesk.privacy.crypto import Keyring, KeyringError
+from helpdesk.privacy.jobs import PrivacyJob
+from helpdesk.privacy.notice import short_notice
+from helpdesk.privacy.tracker import RasaTracker
 from helpdesk.settings import Settings, get_settings
 from helpdesk.staff import web as staff_web
 from helpdesk.tickets import service as tickets
@@ -54,7 +60,7 @@ class ChannelClients:
 def _check(settings: Settings) -> None:
     missing = [
         name
-        for name in ("internal_api_token", "pseudonym_key")
+        for name in ("internal_api_token", "pseudonym_key", "contact_keys", "contact_index_key")
         if not getattr(settings, name).get_secret_value()
     ]
     if missing:
@@ -62,6 +68,10 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError(
             f"{names} must be set (`diodo secrets` writes random ones to var/local.env)"
         )
+    try:
+        Keyring.from_settings(settings)
+    except KeyringError as exc:
+        raise ConfigurationError(str(exc)) from exc
 
 
 def load_knowledge(settings: Settings) -> KnowledgeBase:
@@ -87,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Nothing starts until the lifespan runs."""
     settings = settings or get_settings()
     _check(settings)
+    keys = Keyring.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             actions_url=settings.actions_url,
             timeout=settings.rasa_timeout_seconds,
         )
+        tracker = RasaTracker(settings.rasa_tracker_url) if settings.rasa_tracker_url else None
         knowledge = await asyncio.to_thread(load_knowledge, settings)
         if settings.places_seed_example_data:
             with db.session() as session:
@@ -122,6 +134,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             poll_interval=settings.poll_interval_seconds,
             give_up_after_seconds=settings.give_up_after_seconds,
             pause=lambda session, claim: tickets.absorb_inbound(session, claim, now=utcnow()),
+            local=PrivacyCommands(db, notice=short_notice(settings), tracker=tracker),
+        )
+        privacy_job = PrivacyJob(
+            db,
+            tracker=tracker,
+            retention_days=settings.retention_days,
+            sweep_seconds=settings.privacy_sweep_seconds,
+            retention_interval_seconds=settings.retention_interval_seconds,
         )
         senders: dict[str, Sender] = {"web": WebSender()}
         channels = ChannelClients()
@@ -129,13 +149,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             twilio_client, channels.twilio_http = sms.build_twilio_client(settings)
             senders["sms"] = sms.SmsSender(db, twilio_client, settings)
         if settings.telegram_enabled:
-            channels.bot = telegram.TelegramChannel(db, notifier, settings)
+            channels.bot = telegram.TelegramChannel(db, notifier, settings, keys)
             senders["telegram"] = channels.bot.sender()
             app.state.telegram = channels.bot
         delivery = OutboxDelivery(
             db,
             senders,
             notifier,
+            keys=keys,
             concurrency=settings.delivery_workers,
             lease_seconds=settings.claim_lease_seconds,
             poll_interval=settings.poll_interval_seconds,
@@ -153,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         inbox.start()
         delivery.start()
+        privacy_job.start()
         if channels.bot is not None:
             await channels.bot.start()
         log.info("DiODo app ready")
@@ -161,11 +183,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if channels.bot is not None:
                 await channels.bot.stop()
+            await privacy_job.stop()
             await inbox.stop()
             await delivery.stop()
             if channels.twilio_http is not None:
                 await channels.twilio_http.aclose()
             await rasa.aclose()
+            if tracker is not None:
+                tracker.dispose()
             db.dispose()
 
     app = FastAPI(
@@ -175,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.keys = keys
     app.state.templates = Jinja2Templates(directory=WEB / "templates")
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
@@ -185,6 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.telegram_enabled and settings.telegram_webhook_secret.get_secret_value():
         app.include_router(telegram.router)
     app.include_router(health.router)
+    app.include_router(privacy_routes.router)
     app.include_router(internal_knowledge.router)
     app.include_router(internal_places.router)
     app.include_router(internal_tickets.router)

@@ -4,6 +4,7 @@ from helpdesk.analytics import models as analytics
 from helpdesk.channels import sms_state as channels
 from helpdesk.conversations import models as conversations
 from helpdesk.places import models as places
+from helpdesk.privacy import models as privacy
 from helpdesk.staff import models as staff
 from helpdesk.tickets import models as tickets
 
@@ -11,3 +12,4 @@ __all__ = ["analytics", "channels", "conversations"]
 __all__ += ["places"]
 __all__ += ["staff"]
 __all__ += ["tickets"]
+__all__ += ["privacy"]

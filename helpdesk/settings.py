@@ -38,6 +38,36 @@ class Settings(BaseSettings):
     internal_api_token: SecretStr = SecretStr("")
     internal_api_allow_remote: bool = False
     pseudonym_key: SecretStr = SecretStr("")
+    pseudonym_key_id: str = Field(
+        default="1",
+        description="Id of pseudonym_key, stored with new conversations; change both to rotate.",
+    )
+
+    # Data protection (DSGVO), see docs/privacy.md.
+    contact_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="Comma-separated Fernet keys for addresses at rest; the first encrypts, all "
+        "decrypt. Rotate: put a new key first, run `diodo privacy rotate-keys`, drop the old.",
+    )
+    contact_index_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="HMAC key of the blind index that finds a contact by its address.",
+    )
+    retention_days: int = Field(default=90, ge=1, description="Texts and contacts older: erased.")
+    retention_interval_seconds: float = 3600.0
+    privacy_sweep_seconds: float = Field(
+        default=5.0, description="How often pending erasures are finished (well under 1 min)."
+    )
+    rasa_tracker_url: str = Field(
+        default=f"sqlite:///{REPO_ROOT / 'var' / 'rasa-tracker.db'}",
+        description="Rasa's SQL tracker store; erasure deletes a citizen's events there. "
+        "Empty: no tracker store to erase from.",
+    )
+    controller_name: str = "Stadt Dortmund"
+    controller_address: str = "Friedensplatz 1, 44135 Dortmund"
+    controller_contact: str = "Bitte von der Stadt einzutragen"
+    dpo_name: str = "Behördliche Datenschutzbeauftragte der Stadt Dortmund"
+    dpo_contact: str = "Bitte von der Stadt einzutragen"
 
     conversation_workers: int = 8
     delivery_workers: int = 2

@@ -13,6 +13,7 @@ from helpdesk.conversations.loop import ClaimLoop
 from helpdesk.conversations.notify import Notifier
 from helpdesk.conversations.service import OutboundClaim
 from helpdesk.db import Database
+from helpdesk.privacy.crypto import Keyring
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class OutboxDelivery:
         senders: dict[str, Sender],
         notifier: Notifier,
         *,
+        keys: Keyring,
         concurrency: int = 2,
         lease_seconds: float = 60.0,
         retry_max_seconds: float = 300.0,
@@ -67,6 +69,7 @@ class OutboxDelivery:
         self._senders = senders
         self._channels = tuple(senders)
         self._notifier = notifier
+        self._keys = keys
         self._lease = lease_seconds
         self._retry_max = retry_max_seconds
         self._loop = ClaimLoop(
@@ -89,7 +92,7 @@ class OutboxDelivery:
     def _claim(self) -> OutboundClaim | None:
         with self._db.session() as session:
             return service.claim_next_outbound(
-                session, channels=self._channels, lease_seconds=self._lease
+                session, channels=self._channels, keys=self._keys, lease_seconds=self._lease
             )
 
     async def deliver(self, claim: OutboundClaim) -> None:

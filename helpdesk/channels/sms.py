@@ -30,7 +30,8 @@ from helpdesk.conversations.models import Channel
 from helpdesk.conversations.service import OutboundClaim, Reply
 from helpdesk.conversations.text import InvalidMessage, clean_text
 from helpdesk.db import Database
-from helpdesk.deps import DbDep, NotifierDep, SettingsDep
+from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
+from helpdesk.privacy.notice import short_notice
 from helpdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ async def _verified_form(request: Request, settings: Settings) -> dict[str, str]
 
 @router.post("/inbound", response_class=Response)
 async def inbound_sms(
-    request: Request, db: DbDep, settings: SettingsDep, notifier: NotifierDep
+    request: Request, db: DbDep, settings: SettingsDep, notifier: NotifierDep, keys: KeysDep
 ) -> Response:
     """Store an inbound SMS once (per MessageSid), then acknowledge with empty TwiML."""
     params = await _verified_form(request, settings)
@@ -84,7 +85,8 @@ async def inbound_sms(
                 session,
                 channel=Channel.SMS,
                 address=sender,
-                pseudonym_key=settings.pseudonym_key.get_secret_value(),
+                keys=keys,
+                notice=short_notice(settings),
             )
             return sms_state.receive_sms(session, conversation, message_sid=sid, body=body)
 

@@ -30,6 +30,8 @@ from helpdesk.conversations.notify import Notifier
 from helpdesk.conversations.service import OutboundClaim, Reply
 from helpdesk.db import Database
 from helpdesk.deps import SettingsDep
+from helpdesk.privacy.crypto import Keyring
+from helpdesk.privacy.notice import short_notice
 from helpdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,8 +123,9 @@ def classify_telegram_error(exc: BaseException) -> Delivery:
 class TelegramChannel:
     """The bot, its polling loop (or webhook registration) and its sender."""
 
-    def __init__(self, db: Database, notifier: Notifier, settings: Settings) -> None:
+    def __init__(self, db: Database, notifier: Notifier, settings: Settings, keys: Keyring) -> None:
         self._db = db
+        self._keys = keys
         self._notifier = notifier
         self._settings = settings
         self._poll_timeout = settings.telegram_poll_timeout_seconds
@@ -235,7 +238,8 @@ class TelegramChannel:
             store_incoming,
             self._db,
             incoming,
-            pseudonym_key=self._settings.pseudonym_key.get_secret_value(),
+            keys=self._keys,
+            notice=short_notice(self._settings),
             max_chars=self._settings.max_message_chars,
         )
         if result.to_assistant:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel
-from helpdesk.conversations.service import add_system_reply, answer_locally
+from helpdesk.conversations.service import answer_locally
 from helpdesk.conversations.text import InvalidMessage, clean_text
 from helpdesk.db import Database, utcnow
+from helpdesk.privacy.crypto import Keyring
 from helpdesk.texts import text as citizen_text
 
 
@@ -34,12 +35,13 @@ class Stored:
 
 
 def store_incoming(
-    db: Database, items: list[Incoming], *, pseudonym_key: str, max_chars: int
+    db: Database, items: list[Incoming], *, keys: Keyring, notice: str, max_chars: int
 ) -> Stored:
     """Store a batch of updates in one unit of work, each once (by ``update_id``).
 
-    ``/start`` queues the short privacy notice and sends ``/greet`` to Rasa, so the
-    greeting itself stays in Rasa's domain. Photos, stickers and the like get a hint
+    The first update of a chat (``/start`` or any first message) queues the short
+    privacy ``notice``; ``/start`` sends ``/greet`` to Rasa, so the greeting itself stays
+    in Rasa's domain. Photos, stickers and the like get a hint
     that only text is understood; an empty or too long text gets the web chat's texts.
     """
     to_assistant = local = duplicates = 0
@@ -47,7 +49,12 @@ def store_incoming(
     with db.session() as session:
         for item in items:
             conversation = service.get_or_create_conversation(
-                session, channel=Channel.TELEGRAM, address=item.chat_id, pseudonym_key=pseudonym_key
+                session,
+                channel=Channel.TELEGRAM,
+                address=item.chat_id,
+                keys=keys,
+                notice=notice,
+                now=now,
             )
             problem: str | None = "telegram_text_only" if item.not_text else None
             body = item.text
@@ -71,9 +78,5 @@ def store_incoming(
                 answer_locally(session, conversation, received.inbound_id, reply, now)
                 local += 1
                 continue
-            if item.start:
-                notice = citizen_text("telegram_privacy_notice")
-                add_system_reply(session, conversation, notice, inbound_id=None, now=now)
-                local += 1
             to_assistant += 1
     return Stored(to_assistant, local, duplicates)

@@ -12,10 +12,11 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from helpdesk.conversations import service
-from helpdesk.conversations.models import Channel
+from helpdesk.conversations.models import Channel, OutboundKind
 from helpdesk.conversations.notify import wait_for
 from helpdesk.conversations.text import InvalidMessage, clean_text
-from helpdesk.deps import DbDep, NotifierDep, SettingsDep
+from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
+from helpdesk.privacy.notice import web_notice
 from helpdesk.texts import text as citizen_text
 
 router = APIRouter()
@@ -60,6 +61,11 @@ class ReplyOut(BaseModel):
     in_reply_to: str | None = Field(
         default=None, description="client_message_id of the answered message, if any"
     )
+    erased: bool = Field(
+        default=False,
+        description="True on the last message after the citizen's data was erased: "
+        "the session is gone; clear the transcript on this device.",
+    )
 
 
 class RepliesOut(BaseModel):
@@ -76,20 +82,24 @@ def chat_page(request: Request, settings: SettingsDep) -> HTMLResponse:
     return templates.TemplateResponse(  # type: ignore[no-any-return]
         request,
         "chat.html",
-        {"api_base": "/api/webchat", "max_length": settings.max_message_chars},
+        {
+            "api_base": "/api/webchat",
+            "max_length": settings.max_message_chars,
+            "privacy_notice": web_notice(settings),
+        },
     )
 
 
 @api.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
-def create_session(db: DbDep, settings: SettingsDep) -> SessionOut:
-    """Start a new chat session."""
+def create_session(db: DbDep, settings: SettingsDep, keys: KeysDep) -> SessionOut:
+    """Start a new chat session (the chat page shows the privacy notice above the chat)."""
     session_id = secrets.token_urlsafe(24)
     with db.session() as session:
         service.get_or_create_conversation(
             session,
             channel=Channel.WEB,
             address=session_id,
-            pseudonym_key=settings.pseudonym_key.get_secret_value(),
+            keys=keys,
         )
     return SessionOut(session_id=session_id)
 
@@ -106,6 +116,7 @@ async def post_message(
     db: DbDep,
     settings: SettingsDep,
     notifier: NotifierDep,
+    keys: KeysDep,
 ) -> MessageAccepted:
     """Store a message for the session's conversation; the reply comes via ``/replies``."""
     try:
@@ -120,7 +131,7 @@ async def post_message(
     def store() -> service.Received | None:
         with db.session() as session:
             conversation = service.find_conversation(
-                session, channel=Channel.WEB, address=session_id
+                session, channel=Channel.WEB, address=session_id, keys=keys
             )
             if conversation is None:
                 return None
@@ -146,6 +157,7 @@ async def get_replies(
     db: DbDep,
     notifier: NotifierDep,
     settings: SettingsDep,
+    keys: KeysDep,
     after: Annotated[int, Query(ge=0)] = 0,
     wait: Annotated[float, Query(ge=0, le=25)] = 0,
 ) -> RepliesOut:
@@ -154,7 +166,7 @@ async def get_replies(
     def load() -> tuple[int, list[ReplyOut]] | None:
         with db.read_session() as session:
             conversation = service.find_conversation(
-                session, channel=Channel.WEB, address=session_id
+                session, channel=Channel.WEB, address=session_id, keys=keys
             )
             if conversation is None:
                 return None
@@ -165,6 +177,7 @@ async def get_replies(
                     text=row.text,
                     buttons=[ButtonOut(**button) for button in row.buttons],
                     in_reply_to=answered,
+                    erased=row.kind == OutboundKind.FAREWELL,
                 )
                 for row, answered in rows
             ]

@@ -13,6 +13,7 @@ from helpdesk.analytics.cli import register_cli as register_analytics_cli
 from helpdesk.cli import processes, train
 from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.places.cli import register_cli as register_places_cli
+from helpdesk.privacy.cli import register_cli as register_privacy_cli
 from helpdesk.settings import REPO_ROOT, Settings, get_settings
 from helpdesk.staff.cli import register_cli as register_staff_cli
 
@@ -31,6 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     token = settings.internal_api_token.get_secret_value()
     app_url = f"http://127.0.0.1:{ports.app}"
     started: list[processes.Process] = []
+    tracker_db = REPO_ROOT / "var" / "rasa-tracker.db"
 
     def shutdown(*_: object) -> None:
         print("\nStopping DiODo ...", flush=True)
@@ -52,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
             processes.start_rasa(
                 ports.rasa,
                 actions_port=ports.actions,
-                tracker_db=REPO_ROOT / "var" / "rasa-tracker.db",
+                tracker_db=tracker_db,
                 log_path=logs / "rasa.log",
             )
         )
@@ -62,6 +64,8 @@ def _run(args: argparse.Namespace) -> int:
                 env={
                     "DIODO_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
                     "DIODO_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
+                    # Erasure deletes a citizen's events in Rasa's tracker store too.
+                    "DIODO_RASA_TRACKER_URL": f"sqlite:///{tracker_db}",
                 },
                 host=settings.host,
             )
@@ -158,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     register_places_cli(sub)
     register_staff_cli(sub)
     register_analytics_cli(sub)
+    register_privacy_cli(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

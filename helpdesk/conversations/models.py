@@ -1,7 +1,8 @@
 """Tables of the conversation hub.
 
 Personal data (the channel address, message texts) lives only in ``contact``,
-``inbound_message`` and ``outbound_message``. Everything that leaves the app to Rasa or
+``inbound_message`` and ``outbound_message``; the address only encrypted, found by a
+blind index (``helpdesk.privacy.crypto``). Everything that leaves the app to Rasa or
 analytics uses ``conversation.pseudonym``, a keyed HMAC.
 """
 
@@ -57,17 +58,23 @@ class OutboundKind(enum.StrEnum):
     HOLDING = "holding"
     SYSTEM = "system"
     STAFF = "staff"  # a help desk reply written by a person (helpdesk.tickets)
+    FAREWELL = "farewell"  # the last message after an erasure
 
 
 class Contact(Base):
-    """A citizen's address on one channel (web session token, chat id, phone number)."""
+    """A citizen's address on one channel (web session token, chat id, phone number).
+
+    ``address_enc`` is the address encrypted at rest; ``address_index`` its keyed HMAC,
+    used for look-ups and the unique constraint. No column holds it in plain text.
+    """
 
     __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("channel", "address"),)
+    __table_args__ = (UniqueConstraint("channel", "address_index"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
-    address: Mapped[str] = mapped_column(String(255))
+    address_enc: Mapped[str] = mapped_column(Text)
+    address_index: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -80,6 +87,10 @@ class Conversation(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
+    pseudonym_key_id: Mapped[str] = mapped_column(String(16), default="1")
+    notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    erase_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     holding_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

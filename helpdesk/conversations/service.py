@@ -8,14 +8,13 @@ and only by the worker that still holds the claim. The outbox is claimed the sam
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -29,6 +28,9 @@ from helpdesk.conversations.models import (
     OutboundStatus,
 )
 from helpdesk.db import utcnow
+
+if TYPE_CHECKING:
+    from helpdesk.privacy.crypto import Keyring
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,6 @@ class OutboundClaim:
     token: str = field(repr=False)
 
 
-def pseudonymize(key: str, channel: str, address: str) -> str:
-    """A stable keyed HMAC for a contact: the only citizen id that leaves the app."""
-    message = f"{channel}\x1f{address}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
-
-
 def new_token() -> str:
     """A random claim token."""
     return secrets.token_hex(16)
@@ -101,36 +97,58 @@ def backoff_seconds(attempts: int, maximum: float) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def get_or_create_conversation(
-    session: Session, *, channel: str, address: str, pseudonym_key: str
-) -> Conversation:
-    """The conversation of the contact ``(channel, address)``, created on first contact."""
-    conversation = session.scalar(
+def _by_address(channel: str, address: str, keys: Keyring) -> Select[Conversation]:
+    return (
         select(Conversation)
         .join(Contact, Conversation.contact_id == Contact.id)
-        .where(Contact.channel == channel, Contact.address == address)
+        .where(Contact.channel == channel, Contact.address_index == keys.index(channel, address))
     )
+
+
+def get_or_create_conversation(
+    session: Session,
+    *,
+    channel: str,
+    address: str,
+    keys: Keyring,
+    notice: str | None = None,
+    now: datetime | None = None,
+) -> Conversation:
+    """The conversation of the contact ``(channel, address)``, created on first contact.
+
+    The address is stored encrypted, found by its blind index. On first contact the
+    privacy ``notice`` (if given) is queued, so it goes out before the first answer.
+    """
+    conversation = session.scalar(_by_address(channel, address, keys))
     if conversation is not None:
         return conversation
+    now = now or utcnow()
     try:
         with session.begin_nested():
-            contact = Contact(channel=channel, address=address)
+            contact = Contact(
+                channel=channel,
+                address_enc=keys.encrypt(address),
+                address_index=keys.index(channel, address),
+                created_at=now,
+            )
             session.add(contact)
             session.flush()
             conversation = Conversation(
                 contact_id=contact.id,
                 channel=channel,
-                pseudonym=pseudonymize(pseudonym_key, channel, address),
+                pseudonym=keys.pseudonym(channel, address),
+                pseudonym_key_id=keys.pseudonym_key_id,
+                created_at=now,
+                last_activity_at=now,
             )
             session.add(conversation)
             session.flush()
+            if notice is not None:
+                add_system_reply(session, conversation, notice, inbound_id=None, now=now)
+                conversation.notice_sent_at = now
     except IntegrityError:
         # Another request created it concurrently (PostgreSQL); take theirs.
-        conversation = session.scalars(
-            select(Conversation)
-            .join(Contact, Conversation.contact_id == Contact.id)
-            .where(Contact.channel == channel, Contact.address == address)
-        ).one()
+        conversation = session.scalars(_by_address(channel, address, keys)).one()
     return conversation
 
 
@@ -246,7 +264,8 @@ def claim_next_inbound(
     return None
 
 
-def _holds_claim(session: Session, claim: InboundClaim) -> InboundMessage | None:
+def holds_claim(session: Session, claim: InboundClaim) -> InboundMessage | None:
+    """The claimed message, locked, if ``claim`` still holds it; else None."""
     message = session.get(InboundMessage, claim.inbound_id, with_for_update=True)
     if message is None or message.claim_token != claim.token:
         return None
@@ -294,7 +313,7 @@ def complete_inbound(
     another worker took the message): that worker will answer it, so this one must not.
     """
     now = now or utcnow()
-    message = _holds_claim(session, claim)
+    message = holds_claim(session, claim)
     if message is None:
         return False
     for reply in replies or [empty_reply]:
@@ -325,7 +344,7 @@ def finish_inbound_silently(
     Returns False when the claim was lost; the worker now holding it decides.
     """
     now = now or utcnow()
-    message = _holds_claim(session, claim)
+    message = holds_claim(session, claim)
     if message is None:
         return False
     message.status = InboundStatus.DONE
@@ -350,7 +369,7 @@ def defer_inbound(
     Returns True when that holding reply was written now.
     """
     now = now or utcnow()
-    message = _holds_claim(session, claim)
+    message = holds_claim(session, claim)
     if message is None:
         return False
     message.status = InboundStatus.PENDING
@@ -385,7 +404,7 @@ def fail_inbound(
 ) -> bool:
     """Give up on a message that keeps failing, and tell the citizen so."""
     now = now or utcnow()
-    message = _holds_claim(session, claim)
+    message = holds_claim(session, claim)
     if message is None:
         return False
     message.status = InboundStatus.FAILED
@@ -438,6 +457,7 @@ def claim_next_outbound(
     session: Session,
     *,
     channels: tuple[str, ...],
+    keys: Keyring,
     now: datetime | None = None,
     lease_seconds: float = 60.0,
 ) -> OutboundClaim | None:
@@ -477,7 +497,7 @@ def claim_next_outbound(
         if result.rowcount != 1:  # type: ignore[attr-defined]
             continue
         row = session.execute(
-            select(OutboundMessage, Contact.address)
+            select(OutboundMessage, Contact.address_enc)
             .join(Conversation, Conversation.id == OutboundMessage.conversation_id)
             .join(Contact, Contact.id == Conversation.contact_id)
             .where(OutboundMessage.id == outbound_id)
@@ -487,7 +507,7 @@ def claim_next_outbound(
             outbound_id=out.id,
             conversation_id=out.conversation_id,
             channel=out.channel,
-            address=row[1],
+            address=keys.decrypt(row[1]),
             text=out.text,
             buttons=tuple(Button(b["title"], b["payload"]) for b in out.buttons),
             attempts=out.attempts,
@@ -523,13 +543,11 @@ def finish_outbound(
     return True
 
 
-def find_conversation(session: Session, *, channel: str, address: str) -> Conversation | None:
+def find_conversation(
+    session: Session, *, channel: str, address: str, keys: Keyring
+) -> Conversation | None:
     """The conversation of a contact, or None."""
-    return session.scalar(
-        select(Conversation)
-        .join(Contact, Conversation.contact_id == Contact.id)
-        .where(Contact.channel == channel, Contact.address == address)
-    )
+    return session.scalar(_by_address(channel, address, keys))
 
 
 def list_sent_replies(

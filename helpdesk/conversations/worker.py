@@ -33,6 +33,18 @@ Pause = Callable[[Session, InboundClaim], bool]
 bot; when it returns True it has already recorded the message (see helpdesk.tickets)."""
 
 
+class LocalHandler(Protocol):
+    """Answers some messages in the app itself, before Rasa (e.g. the privacy words)."""
+
+    async def handle(self, claim: InboundClaim) -> bool:
+        """True when ``claim`` was answered (and completed) here."""
+        ...
+
+    def before_complete(self, session: Session, claim: InboundClaim, replies: list[Reply]) -> None:
+        """Look at Rasa's replies in the transaction that completes the message."""
+        ...
+
+
 class InboxWorker:
     """Runs ``concurrency`` tasks that claim, process and complete inbound messages."""
 
@@ -49,9 +61,11 @@ class InboxWorker:
         poll_interval: float = 0.5,
         give_up_after_seconds: float = 6 * 3600,
         pause: Pause | None = None,
+        local: LocalHandler | None = None,
     ) -> None:
         self._db = db
         self._pause = pause
+        self._local = local
         self._assistant = assistant
         self._notifier = notifier
         self._transient = transient_errors
@@ -81,6 +95,12 @@ class InboxWorker:
 
     async def process(self, claim: InboundClaim) -> None:
         """Ask the assistant and record the outcome; never loses the message."""
+        # The privacy words (LÖSCHEN, DATENSCHUTZ) work even while a person handles the
+        # conversation; everything else then goes to the ticket thread, not to the bot.
+        if self._local is not None and await self._local.handle(claim):
+            log.info("inbox: message %s answered by the app", claim.inbound_id)
+            self._notifier.outbound_stored()
+            return
         if self._pause is not None and await asyncio.to_thread(self._paused, claim):
             log.info("inbox: message %s handed to the help desk", claim.inbound_id)
             self._notifier.tickets_changed()
@@ -107,6 +127,8 @@ class InboxWorker:
 
     def _complete(self, claim: InboundClaim, replies: list[Reply]) -> bool:
         with self._db.session() as session:
+            if self._local is not None:
+                self._local.before_complete(session, claim, replies)
             return service.complete_inbound(
                 session, claim, replies, empty_reply=Reply(text("empty_reply"))
             )

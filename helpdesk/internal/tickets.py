@@ -87,8 +87,10 @@ async def create(
     clock: ClockDep,
     rules: DueRulesDep,
     notifier: NotifierDep,
+    request_: Request,
 ) -> HandoffOut:
     """Open the ticket the citizen agreed to (an open one is returned, not duplicated)."""
+    keys = request_.app.state.keys
     request = HandoffRequest(
         pseudonym=body.sender,
         type=body.type,
@@ -104,7 +106,7 @@ async def create(
 
     def run() -> tuple[Opened, HandoffPlan]:
         with db.session() as session:
-            return hand_off(session, request, now=now(), rules=rules, snapshot=snapshot)
+            return hand_off(session, request, now=now(), rules=rules, keys=keys, snapshot=snapshot)
 
     try:
         opened, plan = await run_in_threadpool(run)

@@ -15,6 +15,7 @@ from helpdesk.places.models import Place
 from helpdesk.places.reasons import slot_phrase
 from helpdesk.places.routing import BERLIN
 from helpdesk.places.service import PlaceSnapshot, RouteQuery, route_citizen
+from helpdesk.privacy.crypto import Keyring
 from helpdesk.texts import text as citizen_text
 from helpdesk.tickets.models import Priority, TicketType
 from helpdesk.tickets.service import (
@@ -91,6 +92,7 @@ def hand_off(
     *,
     now: datetime,
     rules: DueRules,
+    keys: Keyring,
     snapshot: PlaceSnapshot | None = None,
 ) -> tuple[Opened, HandoffPlan]:
     """Open the ticket the citizen agreed to (idempotent while one is open).
@@ -102,7 +104,7 @@ def hand_off(
     plan = plan_handoff(session, request.stadtbezirk, now=now, rules=rules, snapshot=snapshot)
     phone = request.phone
     if not phone and request.use_sms_number and request.type == TicketType.RUECKRUF:
-        phone = sms_sender_number(session, conversation)
+        phone = sms_sender_number(session, conversation, keys)
     opened = open_ticket(
         session,
         TicketCreate(

@@ -20,6 +20,7 @@ from helpdesk.conversations.models import Contact, Conversation, OutboundKind
 from helpdesk.conversations.service import InboundClaim
 from helpdesk.places.hours import Closure, Week, parse_closures, parse_week
 from helpdesk.places.models import Place
+from helpdesk.privacy.crypto import Keyring
 from helpdesk.staff.principal import Role, StaffPrincipal
 from helpdesk.texts import text as citizen_text
 from helpdesk.tickets.due import staffed_due_at
@@ -86,11 +87,12 @@ def conversation_by_pseudonym(session: Session, pseudonym: str) -> Conversation:
     return conversation
 
 
-def sms_sender_number(session: Session, conversation: Conversation) -> str | None:
+def sms_sender_number(session: Session, conversation: Conversation, keys: Keyring) -> str | None:
     """The SMS sender's number (only used when the citizen agreed to a call back on it)."""
     if conversation.channel != "sms":
         return None
-    return session.scalar(select(Contact.address).where(Contact.id == conversation.contact_id))
+    token = session.scalar(select(Contact.address_enc).where(Contact.id == conversation.contact_id))
+    return keys.decrypt(token) if token else None
 
 
 def place_week(place: Place | None, rules: DueRules) -> tuple[Week, tuple[Closure, ...]]:

@@ -16,6 +16,7 @@ import pytest
 
 from helpdesk.cli import processes
 from helpdesk.cli.processes import Process
+from tests.keys import ENV_KEYS
 
 STARTUP_TIMEOUT = 300
 
@@ -104,6 +105,8 @@ class AppRunner:
             "DIODO_INTERNAL_API_TOKEN": self.bot.token,
             "DIODO_PSEUDONYM_KEY": self.pseudonym_key,
             "DIODO_RETRY_MAX_SECONDS": "1",
+            "DIODO_RASA_TRACKER_URL": f"sqlite:///{self.bot.tracker_db}",
+            **ENV_KEYS,
             **{f"DIODO_{key.upper()}": value for key, value in settings.items()},
         }
         self.process = processes.start_app(

@@ -27,6 +27,7 @@ from helpdesk.db import Database
 from helpdesk.places.service import seed_example_places
 from helpdesk.staff.principal import Role
 from tests.e2e.conftest import free_port
+from tests.keys import ENV_KEYS
 from tests.staff_support import browser_login, create_staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -65,6 +66,7 @@ def staff_app(tmp_path: Path) -> Iterator[StaffApp]:
             "DIODO_PSEUDONYM_KEY": "e2e-pseudonym-key",
             "DIODO_KNOWLEDGE_SEMANTIC": "false",
             "DIODO_PLACES_SEED_EXAMPLE_DATA": "false",
+            **ENV_KEYS,
         },
         log_path=tmp_path / "app.log",
     )

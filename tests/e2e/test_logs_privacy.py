@@ -1,4 +1,8 @@
-"""No process logs what a citizen wrote or the key of their chat (INFO level and above)."""
+"""No process logs what a citizen wrote or their address (INFO level and above).
+
+The web chat run is here; the SMS and Telegram runs are in test_sms.py and
+test_telegram.py (they need those channels' fakes) and use ``assert_logs_clean``.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,18 @@ def test_message_texts_session_ids_and_numbers_stay_out_of_every_log(app: AppRun
     }
     assert "answered with" in logs["app"], "the app log is empty: the test would prove nothing"
     needles = ["Quirinus", "Zwetschgenbaum", "zebrafinken", "9876543", chat.session_id]
+    for name, content in logs.items():
+        for needle in needles:
+            assert needle not in content, f"{needle!r} appears in the {name} log"
+
+
+def assert_logs_clean(app: AppRunner, needles: list[str]) -> None:
+    logs = {
+        "app": app.log_text(),
+        "rasa": (app.bot.logs / "rasa.log").read_text(errors="replace"),
+        "actions": (app.bot.logs / "actions.log").read_text(errors="replace"),
+    }
+    assert "answered with" in logs["app"], "the app log is empty: the test would prove nothing"
     for name, content in logs.items():
         for needle in needles:
             assert needle not in content, f"{needle!r} appears in the {name} log"

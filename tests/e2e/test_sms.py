@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from helpdesk.channels.render import is_gsm7, render_sms, sms_segments
 from helpdesk.conversations.service import Button, Reply
 from tests.e2e.conftest import AppRunner
+from tests.e2e.test_logs_privacy import SECRET_TEXTS, assert_logs_clean
 from tests.e2e.webchat import domain_texts
 from tests.fakes.twilio import (
     ACCOUNT_SID,
@@ -62,7 +63,7 @@ class Phone:
         self._count = 0
 
     def send(self, body: str, *, wait_for: int = 1, timeout: float = 60) -> list[str]:
-        seen = len(self._fake.to(CITIZEN))
+        seen = len(self.received())
         self._count += 1
         params = inbound_params(CITIZEN, body, f"SMe2e{self._count:028d}")
         response = signed_post(
@@ -70,11 +71,15 @@ class Phone:
         )
         assert response.status_code == 200, response.text
         deadline = time.monotonic() + timeout
-        while len(self._fake.to(CITIZEN)) < seen + wait_for:
+        while len(self.received()) < seen + wait_for:
             assert time.monotonic() < deadline, f"no SMS answer to {body!r}"
             time.sleep(0.1)
         time.sleep(0.3)  # a second reply of the same answer may follow
-        return self._fake.to(CITIZEN)[seen:]
+        return self.received()[seen:]
+
+    def received(self) -> list[str]:
+        """What reached the phone, without the privacy notice of the first contact."""
+        return [b for b in self._fake.to(CITIZEN) if not b.startswith("Datenschutz: DiODo")]
 
 
 def _expected(response: str, buttons: tuple[Button, ...]) -> list[str]:
@@ -169,3 +174,17 @@ def test_sms_burst_survives_sigkill_and_every_message_is_answered_once(
     welcome = _expected("utter_youre_welcome", ())[0]
     replies = _scalar(url, "SELECT COUNT(*) FROM outbound_message WHERE kind = 'reply'")
     assert sum(sms.body == welcome for sms in fake_twilio.sent) == replies
+
+
+def test_a_full_sms_run_with_erasure_keeps_number_and_texts_out_of_every_log(
+    sms_app: AppRunner, fake_twilio: FakeTwilio
+) -> None:
+    phone = Phone(sms_app, fake_twilio)
+    for body in SECRET_TEXTS:
+        phone.send(body)
+    phone.send("LÖSCHEN")
+    phone.send("1")  # the numbered "Ja, alles löschen"
+    assert_logs_clean(
+        sms_app,
+        ["Quirinus", "Zwetschgenbaum", "zebrafinken", "9876543", CITIZEN, CITIZEN[3:]],
+    )

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from helpdesk.texts import text
 from tests.e2e.conftest import AppRunner
+from tests.e2e.test_logs_privacy import SECRET_TEXTS, assert_logs_clean
 from tests.e2e.webchat import domain_texts
 from tests.fakes.telegram import TOKEN, FakeTelegram, SentMessage
 
@@ -48,7 +48,8 @@ def test_telegram_conversation_with_a_button_press(
 ) -> None:
     fake_telegram.push_text(CHAT, "/start")
     greeting = _wait(fake_telegram, 2)
-    assert greeting[0].text == text("telegram_privacy_notice")
+    assert greeting[0].text.startswith("Datenschutz: DiODo speichert")
+    assert "LÖSCHEN" in greeting[0].text
     assert greeting[1].text in domain_texts("utter_greet")
 
     fake_telegram.push_text(CHAT, "was kannst du")
@@ -64,3 +65,19 @@ def test_telegram_conversation_with_a_button_press(
     assert intro.text in domain_texts("utter_handoff_intro_request")
     assert ask.text in domain_texts("utter_ask_handoff_bezirk")
     assert fake_telegram.answered_callbacks, "the button press was not answered"
+
+
+def test_a_full_telegram_run_keeps_chat_id_and_texts_out_of_every_log(
+    telegram_app: AppRunner, fake_telegram: FakeTelegram
+) -> None:
+    chat_id = 731904562
+    fake_telegram.push_text(chat_id, "/start")
+    for count, body in enumerate(SECRET_TEXTS, start=3):
+        fake_telegram.push_text(chat_id, body)
+        deadline = time.monotonic() + 60
+        while len(fake_telegram.to(chat_id)) < count:
+            assert time.monotonic() < deadline, "no Telegram answer"
+            time.sleep(0.2)
+    assert_logs_clean(
+        telegram_app, ["Quirinus", "Zwetschgenbaum", "zebrafinken", "9876543", str(chat_id)]
+    )

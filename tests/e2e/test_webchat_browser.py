@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from helpdesk.texts import text as citizen_text
 from tests.e2e.conftest import AppRunner
 from tests.e2e.webchat import domain_texts
 
@@ -85,3 +86,19 @@ def test_new_conversation_clears_the_screen(page: Page) -> None:
     page.locator("#new-conversation").click()
     expect(page.locator("#messages .msg.user")).to_have_count(0)
     expect(box).to_be_visible()
+
+
+def test_loeschen_confirmed_by_button_erases_and_clears_the_screen(page: Page) -> None:
+    box = page.get_by_label("Ihre Nachricht")
+    box.fill("Hallo, hier schreibt Quirinus")
+    box.press("Enter")
+    expect(page.locator("#messages .msg.bot").first).to_be_visible(timeout=60_000)
+    box.fill("LÖSCHEN")
+    box.press("Enter")
+    yes = page.locator("#messages .choice", has_text=citizen_text("erase_yes"))
+    expect(yes).to_be_visible(timeout=60_000)
+    yes.click()
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text(citizen_text("erase_done"), timeout=30_000)
+    expect(messages).not_to_contain_text("Quirinus")  # the transcript is gone from the kiosk
+    expect(page.locator("#messages .msg.user")).to_have_count(0)

@@ -17,6 +17,7 @@ from helpdesk.conversations.models import (
 )
 from helpdesk.conversations.service import Button, Reply
 from helpdesk.db import Database, utcnow
+from tests.keys import KEYS
 
 KEY = "test-pseudonym-key"
 
@@ -24,7 +25,7 @@ KEY = "test-pseudonym-key"
 def _receive(db: Database, address: str, message_id: str, text: str) -> service.Received:
     with db.session() as session:
         conversation = service.get_or_create_conversation(
-            session, channel="web", address=address, pseudonym_key=KEY
+            session, channel="web", address=address, keys=KEYS
         )
         return service.receive_message(
             session, conversation, channel_message_id=message_id, text=text
@@ -62,8 +63,13 @@ def test_pseudonym_is_a_keyed_hmac_not_the_address(db: Database) -> None:
     claim = _claim(db)
     assert claim is not None
     assert "session-a" not in claim.pseudonym
-    assert claim.pseudonym == service.pseudonymize(KEY, "web", "session-a")
-    assert claim.pseudonym != service.pseudonymize("other-key", "web", "session-a")
+    assert len(claim.pseudonym) == 64 and int(claim.pseudonym, 16) >= 0
+    with db.read_session() as session:
+        conversation = service.find_conversation(
+            session, channel="web", address="session-a", keys=KEYS
+        )
+        assert conversation is not None and conversation.pseudonym == claim.pseudonym
+        assert conversation.pseudonym_key_id == KEYS.pseudonym_key_id
 
 
 def test_one_conversation_is_processed_in_order_one_message_at_a_time(db: Database) -> None:
@@ -193,19 +199,19 @@ def test_outbox_is_delivered_in_order_per_conversation(db: Database) -> None:
     assert claim is not None
     _complete(db, claim, [Reply("A"), Reply("B")])
     with db.session() as session:
-        first = service.claim_next_outbound(session, channels=("web",))
+        first = service.claim_next_outbound(session, keys=KEYS, channels=("web",))
     with db.session() as session:
-        assert service.claim_next_outbound(session, channels=("web",)) is None
+        assert service.claim_next_outbound(session, keys=KEYS, channels=("web",)) is None
     assert first is not None and first.text == "A" and first.address == "session-a"
     with db.session() as session:
         service.finish_outbound(session, first, sent=False, retry_in_seconds=0)
     with db.session() as session:
         retried = service.claim_next_outbound(
-            session, channels=("web",), now=utcnow() + timedelta(seconds=1)
+            session, keys=KEYS, channels=("web",), now=utcnow() + timedelta(seconds=1)
         )
     assert retried is not None and retried.text == "A" and retried.attempts == 2
     with db.session() as session:
         service.finish_outbound(session, retried, sent=True)
     with db.session() as session:
-        second = service.claim_next_outbound(session, channels=("web",))
+        second = service.claim_next_outbound(session, keys=KEYS, channels=("web",))
     assert second is not None and second.text == "B"

@@ -19,6 +19,7 @@ from helpdesk.conversations.service import Reply
 from helpdesk.conversations.worker import InboxWorker
 from helpdesk.db import Database, utcnow
 from helpdesk.texts import text
+from tests.keys import KEYS
 
 
 class Down(Exception):
@@ -42,7 +43,7 @@ class FakeAssistant:
 def _store(db: Database, address: str, message_id: str, text: str) -> None:
     with db.session() as session:
         conversation = service.get_or_create_conversation(
-            session, channel="web", address=address, pseudonym_key="k"
+            session, channel="web", address=address, keys=KEYS
         )
         service.receive_message(session, conversation, channel_message_id=message_id, text=text)
 

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from helpdesk.main import create_app
 from helpdesk.settings import Settings
 from helpdesk.texts import text
+from tests.keys import SETTINGS_KEYS
 
 TOKEN = "internal-test-token"
 
@@ -32,6 +33,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         actions_url=f"http://127.0.0.1:{_closed_port()}",
         internal_api_token=SecretStr(TOKEN),
         pseudonym_key=SecretStr("pseudonym-test-key"),
+        **SETTINGS_KEYS,
         retry_max_seconds=0.2,
         poll_interval_seconds=0.05,
     )

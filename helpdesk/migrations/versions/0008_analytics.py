@@ -1,7 +1,7 @@
 """analytics: pseudonymous demand events and their monthly counts
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-24 19:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"  # re-chained at merge
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

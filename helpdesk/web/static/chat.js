@@ -536,8 +536,10 @@
   function applyReplies(sid, data) {
     var replies = data && Array.isArray(data.replies) ? data.replies : [];
     var added = 0;
+    var farewell = null;
     replies.forEach(function (r) {
       if (!r || r.id === undefined || r.id === null) return;
+      if (r.erased === true) { farewell = typeof r.text === 'string' ? r.text : ''; return; }
       // Answer to one of our messages: stop waiting for it. A server without
       // in_reply_to: any reply ends the wait. null (e.g. a helper's later
       // message) leaves the wait as it is.
@@ -556,6 +558,11 @@
       state.cursor = data.cursor;
     }
     if (!state.awaiting.size) setTyping(false);
+    if (farewell !== null) {
+      // The citizen's data was erased on the server: erase the transcript here too.
+      resetConversation();
+      addSystem(farewell);
+    }
     return added;
   }
 

@@ -9,6 +9,7 @@ from helpdesk.conversations.service import get_or_create_conversation
 from helpdesk.db import Database
 from helpdesk.places.models import Place
 from helpdesk.tickets.models import Ticket
+from tests.keys import keyring
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 MARCH = Filters(date(2026, 3, 1), date(2026, 3, 31))
@@ -16,7 +17,7 @@ MARCH = Filters(date(2026, 3, 1), date(2026, 3, 31))
 
 def _conversation(session, i: int) -> int:  # type: ignore[no-untyped-def]
     conversation = get_or_create_conversation(
-        session, channel="web", address=f"web-session-{i}", pseudonym_key="k"
+        session, channel="web", address=f"web-session-{i}", keys=keyring("k")
     )
     return conversation.id
 

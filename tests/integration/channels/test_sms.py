@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,8 +34,24 @@ from tests.fakes.twilio import (
     sign,
     signed_post,
 )
+from tests.keys import KEYS, SETTINGS_KEYS
 
 PUBLIC_URL = "https://diodo.example.org"
+
+
+def _is_notice(body: str) -> bool:
+    return body.startswith("Datenschutz: DiODo speichert")
+
+
+def _replies(fake: FakeTwilio) -> list[str]:
+    """Bodies sent to the citizen, without the privacy notice of the first contact."""
+    return [body for body in fake.to(CITIZEN) if not _is_notice(body)]
+
+
+def _sent(fake: FakeTwilio) -> list[Any]:
+    return [sms for sms in fake.sent if not _is_notice(sms.body)]
+
+
 CITIZEN = "+491701234567"
 INBOUND = "/sms/twilio/inbound"
 
@@ -52,6 +69,7 @@ def sms_settings(tmp_path: Path, fake: FakeTwilio, **overrides: object) -> Setti
         "actions_url": f"http://127.0.0.1:{_closed_port()}",
         "internal_api_token": SecretStr("internal-test-token"),
         "pseudonym_key": SecretStr("pseudonym-test-key"),
+        **SETTINGS_KEYS,
         "public_url": PUBLIC_URL,
         "retry_max_seconds": 0.2,
         "poll_interval_seconds": 0.05,
@@ -92,7 +110,7 @@ def _inbound(client: TestClient) -> list[Stored]:
 def _conversation_id(client: TestClient, address: str = CITIZEN) -> int:
     with _db(client).session() as session:
         conversation = service.get_or_create_conversation(
-            session, channel=Channel.SMS, address=address, pseudonym_key="pseudonym-test-key"
+            session, channel=Channel.SMS, address=address, keys=KEYS
         )
         return conversation.id
 
@@ -144,7 +162,7 @@ def test_phone_number_is_not_logged(
 ) -> None:
     caplog.set_level("DEBUG")
     _send(client, "HILFE", "SM0002")
-    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 1)
+    _wait_for(lambda: len(_replies(fake_twilio)) == 1)
     assert CITIZEN not in caplog.text
 
 
@@ -152,8 +170,8 @@ def test_hilfe_is_answered_by_the_app_through_twilio(
     client: TestClient, fake_twilio: FakeTwilio
 ) -> None:
     _send(client, "hilfe", "SM0003")
-    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 1)
-    sms = fake_twilio.sent[0]
+    _wait_for(lambda: len(_replies(fake_twilio)) == 1)
+    sms = _sent(fake_twilio)[0]
     assert sms.body == text("sms_help")
     assert sms.from_ == FROM_NUMBER
     assert sms.status_callback == PUBLIC_URL + "/sms/twilio/status"
@@ -164,16 +182,16 @@ def test_stopp_is_confirmed_and_then_nothing_more_is_sent(
     client: TestClient, fake_twilio: FakeTwilio
 ) -> None:
     _send(client, "STOPP", "SM0010")
-    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 1)
-    assert fake_twilio.to(CITIZEN) == [text("sms_stopped")]
+    _wait_for(lambda: len(_replies(fake_twilio)) == 1)
+    assert _replies(fake_twilio) == [text("sms_stopped")]
     _send(client, "HILFE", "SM0011")
     _send(client, "Wie geht das?", "SM0012")
     time.sleep(0.5)
-    assert len(fake_twilio.to(CITIZEN)) == 1
+    assert len(_replies(fake_twilio)) == 1
     assert all(m.status == InboundStatus.DONE for m in _inbound(client))
     _send(client, "START", "SM0013")
-    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 2)
-    assert fake_twilio.to(CITIZEN)[-1] == text("sms_started")
+    _wait_for(lambda: len(_replies(fake_twilio)) == 2)
+    assert _replies(fake_twilio)[-1] == text("sms_started")
 
 
 def test_digit_reply_selects_the_numbered_choice_of_the_last_menu(client: TestClient) -> None:
@@ -193,8 +211,8 @@ def test_unknown_digit_gets_a_hint_instead_of_going_to_rasa(
     client: TestClient, fake_twilio: FakeTwilio
 ) -> None:
     _send(client, "7", "SM0030")
-    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 1)
-    assert "Nummer" in fake_twilio.to(CITIZEN)[0]
+    _wait_for(lambda: len(_replies(fake_twilio)) == 1)
+    assert "Nummer" in _replies(fake_twilio)[0]
 
 
 def test_mensch_zero_and_loeschen_become_intents(client: TestClient) -> None:
@@ -216,12 +234,12 @@ def test_mehr_sends_the_next_page_of_a_long_answer(
         state = sms_state.get_state(session, conversation_id)
         state.more_pages = ["Teil zwei.\nWeiter mit MEHR.", "Teil drei."]
     _send(client, "MEHR", "SM0051")
-    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 1)
+    _wait_for(lambda: len(_replies(fake_twilio)) == 1)
     _send(client, "mehr", "SM0052")
-    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 2)
+    _wait_for(lambda: len(_replies(fake_twilio)) == 2)
     _send(client, "MEHR", "SM0053")
-    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 3)
-    assert fake_twilio.to(CITIZEN) == [
+    _wait_for(lambda: len(_replies(fake_twilio)) == 3)
+    assert _replies(fake_twilio) == [
         "Teil zwei.\nWeiter mit MEHR.",
         "Teil drei.",
         text("sms_no_more"),
@@ -232,8 +250,8 @@ def test_status_callback_records_delivery_and_needs_a_signature(
     client: TestClient, fake_twilio: FakeTwilio
 ) -> None:
     _send(client, "HILFE", "SM0060")
-    _wait_for(lambda: len(fake_twilio.sent) == 1)
-    sid = fake_twilio.sent[0].sid
+    _wait_for(lambda: len(_sent(fake_twilio)) == 1)
+    sid = _sent(fake_twilio)[0].sid
     _wait_for(lambda: _sms_status(client, sid) is not None)
     params = {"MessageSid": sid, "MessageStatus": "delivered", "AccountSid": ACCOUNT_SID}
     assert client.post("/sms/twilio/status", data=params).status_code == 403
@@ -246,14 +264,14 @@ def test_status_callback_with_error_21610_opts_the_number_out(
     client: TestClient, fake_twilio: FakeTwilio
 ) -> None:
     _send(client, "HILFE", "SM0070")
-    _wait_for(lambda: len(fake_twilio.sent) == 1)
-    sid = fake_twilio.sent[0].sid
+    _wait_for(lambda: len(_sent(fake_twilio)) == 1)
+    sid = _sent(fake_twilio)[0].sid
     _wait_for(lambda: _sms_status(client, sid) is not None)
     params = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "21610"}
     signed_post(client, path="/sms/twilio/status", public_url=PUBLIC_URL, params=params)
     _send(client, "HILFE", "SM0071")
     time.sleep(0.4)
-    assert len(fake_twilio.sent) == 1
+    assert len(_sent(fake_twilio)) == 1
 
 
 def _sms_status(client: TestClient, sid: str) -> str | None:
@@ -267,7 +285,20 @@ def test_sms_routes_do_not_exist_without_twilio_credentials(tmp_path: Path) -> N
         database_url=f"sqlite:///{tmp_path / 'plain.db'}",
         internal_api_token=SecretStr("t"),
         pseudonym_key=SecretStr("k"),
+        **SETTINGS_KEYS,
         rasa_url=f"http://127.0.0.1:{_closed_port()}",
     )
     with TestClient(create_app(settings)) as plain:
         assert plain.post(INBOUND, data={}).status_code == 404
+
+
+def test_first_sms_brings_the_privacy_notice_once_before_the_answer(
+    client: TestClient, fake_twilio: FakeTwilio
+) -> None:
+    _send(client, "hilfe", "SM0101")
+    _send(client, "hilfe", "SM0102")
+    _wait_for(lambda: len(fake_twilio.to(CITIZEN)) == 3)
+    time.sleep(0.5)
+    bodies = fake_twilio.to(CITIZEN)
+    assert _is_notice(bodies[0]) and "LÖSCHEN" in bodies[0] and "/datenschutz" in bodies[0]
+    assert bodies[1:] == [text("sms_help"), text("sms_help")]

@@ -20,6 +20,7 @@ from helpdesk.conversations.worker import InboxWorker
 from helpdesk.db import Database
 from helpdesk.settings import Settings
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from tests.keys import KEYS
 
 CONVERSATIONS = 50
 PER_CONVERSATION = 10
@@ -37,7 +38,7 @@ def _store_burst(db: Database) -> None:
         with db.session() as session:
             for c in range(CONVERSATIONS):
                 conversation = service.get_or_create_conversation(
-                    session, channel=Channel.SMS, address=f"+49170{c:07d}", pseudonym_key="k"
+                    session, channel=Channel.SMS, address=f"+49170{c:07d}", keys=KEYS
                 )
                 sms_state.receive_sms(
                     session, conversation, message_sid=f"SM{c:04d}{n:04d}", body=f"Frage {n}"
@@ -71,6 +72,7 @@ async def test_500_sms_with_30_percent_faults_are_answered_once_in_order(
         db,
         {"sms": sms.SmsSender(db, client, settings)},
         notifier,
+        keys=KEYS,
         concurrency=8,
         retry_max_seconds=0.5,
         poll_interval=0.05,

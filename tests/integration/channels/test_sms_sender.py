@@ -18,6 +18,7 @@ from helpdesk.conversations.service import Button, OutboundClaim, Reply, add_sys
 from helpdesk.db import Database, utcnow
 from helpdesk.settings import Settings
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from tests.keys import KEYS
 
 CITIZEN = "+491701234567"
 
@@ -42,7 +43,7 @@ async def sender(db: Database, fake_twilio: FakeTwilio) -> AsyncIterator[sms.Sms
 def _queue(db: Database, reply: Reply, address: str = CITIZEN) -> OutboundClaim:
     with db.session() as session:
         conversation = service.get_or_create_conversation(
-            session, channel=Channel.SMS, address=address, pseudonym_key="k"
+            session, channel=Channel.SMS, address=address, keys=KEYS
         )
         outbound_id = add_system_reply(
             session, conversation, reply.text, inbound_id=None, now=utcnow()
@@ -51,7 +52,7 @@ def _queue(db: Database, reply: Reply, address: str = CITIZEN) -> OutboundClaim:
         assert row is not None
         row.buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
     with db.session() as session:
-        claim = service.claim_next_outbound(session, channels=("sms",))
+        claim = service.claim_next_outbound(session, keys=KEYS, channels=("sms",))
     assert claim is not None
     return claim
 
@@ -150,7 +151,7 @@ def test_cap_window_only_counts_recent_sms(db: Database) -> None:
     claim_time = utcnow() - timedelta(hours=2)
     with db.session() as session:
         conversation = service.get_or_create_conversation(
-            session, channel=Channel.SMS, address=CITIZEN, pseudonym_key="k"
+            session, channel=Channel.SMS, address=CITIZEN, keys=KEYS
         )
         outbound_id = add_system_reply(session, conversation, "x", inbound_id=None, now=claim_time)
         sms_state.record_sent(
@@ -185,7 +186,7 @@ async def test_sms_that_reached_twilio_before_a_timeout_is_not_sent_again(
     with db.session() as session:
         service.finish_outbound(session, claim, sent=False, retry_in_seconds=0)
     with db.session() as session:
-        retry = service.claim_next_outbound(session, channels=("sms",))
+        retry = service.claim_next_outbound(session, keys=KEYS, channels=("sms",))
     assert retry is not None and retry.attempts == 2
     assert (await sender.send(retry)).outcome is Outcome.SENT
     assert fake_twilio.to(CITIZEN) == ["Gern geschehen!"]
@@ -202,7 +203,7 @@ async def test_retry_after_a_failed_attempt_sends_when_nothing_reached_twilio(
     with db.session() as session:
         service.finish_outbound(session, claim, sent=False, retry_in_seconds=0)
     with db.session() as session:
-        retry = service.claim_next_outbound(session, channels=("sms",))
+        retry = service.claim_next_outbound(session, keys=KEYS, channels=("sms",))
     assert retry is not None
     assert (await sender.send(retry)).outcome is Outcome.SENT
     assert fake_twilio.to(CITIZEN) == ["Gern geschehen!"]

@@ -23,9 +23,11 @@ from helpdesk.conversations.models import (
 from helpdesk.conversations.notify import Notifier
 from helpdesk.conversations.service import OutboundClaim, add_system_reply
 from helpdesk.db import Database, utcnow
+from helpdesk.privacy.notice import short_notice
 from helpdesk.settings import Settings
 from helpdesk.texts import text
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.keys import KEYS, SETTINGS_KEYS
 
 CHAT = 4242
 
@@ -34,12 +36,13 @@ CHAT = 4242
 async def channel(db: Database, fake_telegram: FakeTelegram) -> AsyncIterator[TelegramChannel]:
     settings = Settings(
         pseudonym_key=SecretStr("k"),
+        **SETTINGS_KEYS,
         telegram_bot_token=SecretStr(TOKEN),
         telegram_api_base_url=fake_telegram.base_url,
         telegram_poll_timeout_seconds=1,
         telegram_timeout_seconds=1,
     )
-    channel = TelegramChannel(db, Notifier(), settings)
+    channel = TelegramChannel(db, Notifier(), settings, KEYS)
     yield channel
     await channel.stop()
 
@@ -50,9 +53,11 @@ def _inbound(db: Database) -> list[tuple[str, str, str]]:
         return [(m.channel_message_id, m.text, m.status) for m in rows]
 
 
-def _outbound_texts(db: Database) -> list[str]:
+def _outbound_texts(db: Database, *, with_notice: bool = False) -> list[str]:
+    """Queued texts; the privacy notice of the first contact only if asked for."""
     with db.read_session() as session:
-        return list(session.scalars(select(OutboundMessage.text).order_by(OutboundMessage.id)))
+        texts = session.scalars(select(OutboundMessage.text).order_by(OutboundMessage.id))
+        return [t for t in texts if with_notice or not t.startswith("Datenschutz: DiODo")]
 
 
 async def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -84,7 +89,17 @@ async def test_start_queues_the_privacy_notice_and_asks_rasa_to_greet(
     await channel.start()
     await _wait_for(lambda: len(_inbound(db)) == 1)
     assert _inbound(db)[0][1] == "/greet"
-    assert _outbound_texts(db) == [text("telegram_privacy_notice")]
+    assert _outbound_texts(db, with_notice=True) == [short_notice(Settings(**SETTINGS_KEYS))]
+
+
+async def test_first_message_without_start_gets_the_privacy_notice_once(
+    db: Database, channel: TelegramChannel, fake_telegram: FakeTelegram
+) -> None:
+    fake_telegram.push_text(CHAT, "Hallo")
+    fake_telegram.push_text(CHAT, "Wie geht WLAN?")
+    await channel.start()
+    await _wait_for(lambda: len(_inbound(db)) == 2)
+    assert _outbound_texts(db, with_notice=True) == [short_notice(Settings(**SETTINGS_KEYS))]
 
 
 async def test_same_update_delivered_five_times_is_stored_once(
@@ -141,7 +156,7 @@ async def test_photo_gets_a_text_only_hint(
 def _queue(db: Database, reply_text: str, buttons: list[tuple[str, str]] = []) -> OutboundClaim:  # noqa: B006
     with db.session() as session:
         conversation = service.get_or_create_conversation(
-            session, channel=Channel.TELEGRAM, address=str(CHAT), pseudonym_key="k"
+            session, channel=Channel.TELEGRAM, address=str(CHAT), keys=KEYS
         )
         outbound_id = add_system_reply(
             session, conversation, reply_text, inbound_id=None, now=utcnow()
@@ -150,7 +165,7 @@ def _queue(db: Database, reply_text: str, buttons: list[tuple[str, str]] = []) -
         assert row is not None
         row.buttons = [{"title": t, "payload": p} for t, p in buttons]
     with db.session() as session:
-        claim = service.claim_next_outbound(session, channels=("telegram",))
+        claim = service.claim_next_outbound(session, keys=KEYS, channels=("telegram",))
     assert claim is not None
     return claim
 

@@ -17,6 +17,7 @@ from helpdesk.conversations.worker import InboxWorker
 from helpdesk.db import Database
 from helpdesk.settings import Settings
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.keys import KEYS, SETTINGS_KEYS
 
 CHATS = 50
 PER_CHAT = 10
@@ -43,13 +44,14 @@ async def test_500_telegram_messages_with_30_percent_faults_are_answered_once_in
             fake_telegram.push_text(1000 + chat, f"Frage {n}")
     settings = Settings(
         pseudonym_key=SecretStr("k"),
+        **SETTINGS_KEYS,
         telegram_bot_token=SecretStr(TOKEN),
         telegram_api_base_url=fake_telegram.base_url,
         telegram_poll_timeout_seconds=1,
         telegram_timeout_seconds=1.5,
     )
     notifier = Notifier()
-    channel = TelegramChannel(db, notifier, settings)
+    channel = TelegramChannel(db, notifier, settings, KEYS)
     inbox = InboxWorker(
         db, EchoAssistant(), notifier, transient_errors=(), concurrency=4, poll_interval=0.05
     )
@@ -57,11 +59,12 @@ async def test_500_telegram_messages_with_30_percent_faults_are_answered_once_in
         db,
         {"telegram": channel.sender()},
         notifier,
+        keys=KEYS,
         concurrency=8,
         retry_max_seconds=0.5,
         poll_interval=0.05,
     )
-    total = CHATS * PER_CHAT
+    total = CHATS * (PER_CHAT + 1)  # each chat's first contact brings the privacy notice
     await channel.start()
     inbox.start()
     delivery.start()
@@ -82,4 +85,5 @@ async def test_500_telegram_messages_with_30_percent_faults_are_answered_once_in
         by_chat[message.chat_id].append(message.text)
     assert len(by_chat) == CHATS
     for texts in by_chat.values():
-        assert texts == [f"Antwort auf Frage {n}" for n in range(PER_CHAT)]
+        assert texts[0].startswith("Datenschutz: DiODo")
+        assert texts[1:] == [f"Antwort auf Frage {n}" for n in range(PER_CHAT)]

@@ -18,6 +18,7 @@ from helpdesk.db import Database
 from helpdesk.main import create_app
 from helpdesk.settings import Settings
 from tests.fakes.telegram import TOKEN, FakeTelegram
+from tests.keys import SETTINGS_KEYS
 
 SECRET = "webhook-secret_123"
 PATH = "/telegram/webhook"
@@ -37,6 +38,7 @@ def client(tmp_path: Path, fake_telegram: FakeTelegram) -> Iterator[TestClient]:
         actions_url=f"http://127.0.0.1:{_closed_port()}",
         internal_api_token=SecretStr("t"),
         pseudonym_key=SecretStr("k"),
+        **SETTINGS_KEYS,
         public_url="https://diodo.example.org",
         telegram_bot_token=SecretStr(TOKEN),
         telegram_api_base_url=fake_telegram.base_url,

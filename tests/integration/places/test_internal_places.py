@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from helpdesk.internal.places import get_clock
 from helpdesk.main import create_app
 from helpdesk.settings import Settings
+from tests.keys import SETTINGS_KEYS, keyring
 
 TOKEN = "internal-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -34,6 +35,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         actions_url=f"http://127.0.0.1:{_closed_port()}",
         internal_api_token=SecretStr(TOKEN),
         pseudonym_key=SecretStr("pseudonym-test-key"),
+        **SETTINGS_KEYS,
         poll_interval_seconds=0.05,
     )
     app = create_app(settings)
@@ -143,7 +145,7 @@ def test_routing_records_one_pseudonymous_demand_event(client: TestClient) -> No
     db = client.app.state.db  # type: ignore[attr-defined]
     with db.session() as session:
         pseudonym = get_or_create_conversation(
-            session, channel="sms", address="+491701234567", pseudonym_key="pseudonym-test-key"
+            session, channel="sms", address="+491701234567", keys=keyring("pseudonym-test-key")
         ).pseudonym
     ask = {"text": "Ich will einen Kurs machen", "stadtbezirk": "Eving", "sender": pseudonym}
     assert client.post("/internal/places/route", json=ask, headers=AUTH).status_code == 200

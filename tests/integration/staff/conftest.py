@@ -14,6 +14,7 @@ from helpdesk.db import Database, utcnow
 from helpdesk.main import create_app
 from helpdesk.settings import Settings
 from helpdesk.staff.deps import get_clock
+from tests.keys import SETTINGS_KEYS
 
 
 def _closed_port() -> int:
@@ -45,6 +46,7 @@ def staff_settings(database_url: str) -> Settings:
         actions_url=f"http://127.0.0.1:{_closed_port()}",
         internal_api_token=SecretStr("internal-test-token"),
         pseudonym_key=SecretStr("pseudonym-test-key"),
+        **SETTINGS_KEYS,
         knowledge_semantic=False,
         places_seed_example_data=False,
         poll_interval_seconds=0.05,

@@ -11,6 +11,7 @@ from helpdesk.conversations.models import Conversation
 from helpdesk.places.models import Place
 from helpdesk.staff.models import StaffPlace, StaffUser
 from helpdesk.staff.principal import Role, StaffPrincipal
+from tests.keys import keyring
 
 
 def add_place(
@@ -48,7 +49,7 @@ def add_staff(
 
 def add_conversation(session: Session, address: str, channel: str = "web") -> Conversation:
     return hub.get_or_create_conversation(
-        session, channel=channel, address=address, pseudonym_key="k"
+        session, channel=channel, address=address, keys=keyring("k")
     )
 
 

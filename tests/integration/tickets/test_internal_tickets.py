@@ -18,6 +18,7 @@ from helpdesk.main import create_app
 from helpdesk.places.models import Place
 from helpdesk.settings import Settings
 from helpdesk.tickets.models import Ticket
+from tests.keys import SETTINGS_KEYS, keyring
 
 TOKEN = "internal-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -38,6 +39,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         actions_url=f"http://127.0.0.1:{_closed_port()}",
         internal_api_token=SecretStr(TOKEN),
         pseudonym_key=SecretStr("pseudonym-test-key"),
+        **SETTINGS_KEYS,
         poll_interval_seconds=0.05,
         knowledge_semantic=False,
     )
@@ -51,7 +53,7 @@ def _pseudonym(client: TestClient, channel: str = "web", address: str = "session
     db = client.app.state.db  # type: ignore[attr-defined]
     with db.session() as session:
         conversation = hub.get_or_create_conversation(
-            session, channel=channel, address=address, pseudonym_key="pseudonym-test-key"
+            session, channel=channel, address=address, keys=keyring("pseudonym-test-key")
         )
         return conversation.pseudonym
 

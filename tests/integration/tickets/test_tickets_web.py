@@ -24,6 +24,7 @@ from helpdesk.tickets import web as tickets_web
 from helpdesk.tickets.models import Ticket, TicketMessage
 from helpdesk.tickets.service import DueRules, TicketCreate
 from tests.integration.tickets.factory import add_place
+from tests.keys import keyring
 from tests.staff_support import create_staff, login
 
 XSS = "<script>alert(1)</script>"
@@ -50,7 +51,7 @@ def world(db: Database) -> World:
             ("cz", None, "Geheim zentral"),
         ):
             conversation = hub.get_or_create_conversation(
-                session, channel="web", address=address, pseudonym_key="k"
+                session, channel="web", address=address, keys=keyring("k")
             )
             ids.append(
                 service.open_ticket(

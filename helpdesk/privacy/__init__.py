@@ -1,0 +1,1 @@
+"""Data protection (DSGVO): contact encryption, notice, erasure, retention, export."""

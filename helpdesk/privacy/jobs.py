@@ -1,0 +1,80 @@
+"""The app's privacy job: finishes erasures every few seconds, runs retention hourly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from helpdesk.db import Database, utcnow
+from helpdesk.privacy.erasure import finish_erasures
+from helpdesk.privacy.retention import RetentionReport, apply_retention
+from helpdesk.privacy.tracker import RasaTracker
+
+log = logging.getLogger(__name__)
+
+
+class PrivacyJob:
+    """One asyncio task; the clock is injectable for tests."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        tracker: RasaTracker | None,
+        retention_days: int,
+        sweep_seconds: float = 5.0,
+        retention_interval_seconds: float = 3600.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = db
+        self._tracker = tracker
+        self._days = retention_days
+        self._sweep = sweep_seconds
+        self._retention_every = retention_interval_seconds
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start on the running loop."""
+        self._task = asyncio.create_task(self._run(), name="privacy")
+
+    async def stop(self) -> None:
+        """Stop the task."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def sweep(self) -> int:
+        """Finish the erasures that are due; returns how many."""
+        with self._db.session() as session:
+            return finish_erasures(session, now=self._clock())
+
+    def retention(self) -> RetentionReport:
+        """One retention run; logs counts only."""
+        with self._db.session() as session:
+            report = apply_retention(
+                session, now=self._clock(), days=self._days, tracker=self._tracker
+            )
+        log.info("privacy: retention (%d days) erased %s", self._days, report.counts)
+        return report
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_retention = loop.time()
+        while True:
+            try:
+                finished = await asyncio.to_thread(self.sweep)
+                if finished:
+                    log.info("privacy: %d erasure(s) finished", finished)
+                if loop.time() >= next_retention:
+                    next_retention = loop.time() + self._retention_every
+                    await asyncio.to_thread(self.retention)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("privacy: job failed; retrying")
+            await asyncio.sleep(self._sweep)

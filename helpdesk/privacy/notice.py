@@ -1,0 +1,38 @@
+"""The short privacy notice (first contact, DATENSCHUTZ) and the full Art. 13 text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpdesk.settings import Settings
+from helpdesk.texts import text
+
+PRIVACY_PATH = "/datenschutz"
+
+
+def privacy_url(settings: Settings) -> str:
+    """Where the full privacy text is served."""
+    return settings.public_url.rstrip("/") + PRIVACY_PATH
+
+
+def short_notice(settings: Settings) -> str:
+    """The short German notice: what, why, how long, who sees it, how to erase."""
+    return text("privacy_notice", days=settings.retention_days, url=privacy_url(settings))
+
+
+def web_notice(settings: Settings) -> str:
+    """The short notice on the chat page (the page links the full text itself)."""
+    return text("privacy_notice_web", days=settings.retention_days)
+
+
+def full_notice_context(settings: Settings) -> dict[str, Any]:
+    """What the Art. 13 template needs, filled from settings."""
+    return {
+        "controller_name": settings.controller_name,
+        "controller_address": settings.controller_address,
+        "controller_contact": settings.controller_contact,
+        "dpo_name": settings.dpo_name,
+        "dpo_contact": settings.dpo_contact,
+        "retention_days": settings.retention_days,
+        "public_url": settings.public_url.rstrip("/"),
+    }

@@ -1,0 +1,118 @@
+"""Retention: message texts and contact data older than the retention period go.
+
+A conversation silent for longer than the period is erased whole (contact, texts, SMS
+state, registered feature data, Rasa events). In a conversation that is still going, the
+finished messages older than the period are deleted. Unfinished messages are never
+touched (nothing is lost). The report holds counts only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from helpdesk.channels.sms_state import SmsMessage
+from helpdesk.conversations.models import (
+    Conversation,
+    InboundMessage,
+    InboundStatus,
+    OutboundMessage,
+    OutboundStatus,
+)
+from helpdesk.privacy.erasure import audit, erase_conversation
+from helpdesk.privacy.tracker import RasaTracker
+
+
+@dataclass
+class RetentionReport:
+    """What a retention run erased (or would erase, in a dry run)."""
+
+    cutoff: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, value: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+
+def apply_retention(
+    session: Session,
+    *,
+    now: datetime,
+    days: int,
+    tracker: RasaTracker | None = None,
+    dry_run: bool = False,
+) -> RetentionReport:
+    """Erase what is older than ``days`` at ``now`` (the injectable clock).
+
+    In a dry run the caller rolls the session back; the tracker store is only counted.
+    """
+    cutoff = now - timedelta(days=days)
+    report = RetentionReport(cutoff)
+    silent = session.scalars(
+        select(Conversation.id).where(
+            Conversation.last_activity_at < cutoff, Conversation.erased_at.is_(None)
+        )
+    ).all()
+    for conversation_id in silent:
+        unfinished = session.scalar(
+            select(InboundMessage.id)
+            .where(
+                InboundMessage.conversation_id == conversation_id,
+                InboundMessage.status.in_((InboundStatus.PENDING, InboundStatus.PROCESSING)),
+            )
+            .limit(1)
+        )
+        if unfinished is not None:
+            continue
+        erasure = erase_conversation(
+            session,
+            conversation_id,
+            actor="retention",
+            tracker=None if dry_run else tracker,
+            now=now,
+        )
+        report.add("conversation", 1)
+        for name, value in erasure.counts.items():
+            report.add(name, value)
+    _expire_old_messages(session, cutoff, report)
+    if tracker is not None:
+        report.add("rasa_events", tracker.erase_before(cutoff.timestamp(), dry_run=dry_run))
+    if not dry_run:
+        audit(session, "retention", actor="retention", channel=None, counts=report.counts, now=now)
+    return report
+
+
+def _expire_old_messages(session: Session, cutoff: datetime, report: RetentionReport) -> None:
+    old_outbound = select(OutboundMessage.id).where(
+        OutboundMessage.created_at < cutoff,
+        OutboundMessage.status.in_((OutboundStatus.SENT, OutboundStatus.FAILED)),
+    )
+    sms = session.execute(
+        delete(SmsMessage).where(SmsMessage.outbound_message_id.in_(old_outbound))
+    )
+    report.add("sms", int(sms.rowcount))  # type: ignore[attr-defined]
+    outbound = session.execute(
+        delete(OutboundMessage)
+        .where(OutboundMessage.id.in_(old_outbound))
+        .execution_options(synchronize_session=False)
+    )
+    report.add("outbound_message", int(outbound.rowcount))  # type: ignore[attr-defined]
+    old_inbound = select(InboundMessage.id).where(
+        InboundMessage.received_at < cutoff,
+        InboundMessage.status.in_((InboundStatus.DONE, InboundStatus.FAILED)),
+    )
+    session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.inbound_message_id.in_(old_inbound))
+        .values(inbound_message_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    inbound = session.execute(
+        delete(InboundMessage)
+        .where(InboundMessage.id.in_(old_inbound))
+        .execution_options(synchronize_session=False)
+    )
+    report.add("inbound_message", int(inbound.rowcount))  # type: ignore[attr-defined]
