@@ -6,3 +6,6 @@ from helpdesk.places import models as places
 
 __all__ = ["channels", "conversations"]
 __all__ += ["places"]
+from helpdesk.knowledge import models as knowledge  # noqa: E402
+
+__all__ += ["knowledge"]

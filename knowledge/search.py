@@ -49,6 +49,14 @@ SEPARATION_FLOOR = 0.4
 # Hybrid: weight of the normalised BM25F score (the rest is the normalised cosine).
 LEXICAL_WEIGHT = 0.4
 
+# An unsure top hit is still worth offering as a choice (with the runner-ups) above
+# these; below, nothing fits. On bench/data/knowledge_eval_de.yml no unanswerable
+# question reaches them (hybrid scores of unanswerable questions end at 0.71).
+CHOICES_MIN_HYBRID_SCORE = 0.72
+CHOICES_MIN_CONFIDENCE = 0.35  # lexical or semantic ranking
+
+Verdict = Literal["answer", "choices", "none"]
+
 _Snapshot = tuple[tuple[str, int, int, int], ...]
 
 
@@ -204,6 +212,25 @@ class KnowledgeBase:
         if self.mode == "semantic":
             return _semantic_hits(state.index.articles, similarities, limit)
         return _hybrid_hits(state.index.articles, matches, similarities, limit)
+
+    def verdict(self, hits: Sequence[Hit]) -> Verdict:
+        """What to do with the hits of `search`.
+
+        Returns:
+            "answer" when the first hit is confident; "choices" when it is not but the
+            hits are likely enough to offer (titles as buttons); "none" when nothing
+            fits (say so and offer a place or a human).
+        """
+        if not hits:
+            return "none"
+        top = hits[0]
+        if top.confident:
+            return "answer"
+        if self.semantic_active and self.mode == "hybrid":
+            likely = top.score >= CHOICES_MIN_HYBRID_SCORE
+        else:
+            likely = top.confidence >= CHOICES_MIN_CONFIDENCE
+        return "choices" if likely else "none"
 
     def reload_if_changed(self) -> bool:
         """Re-read the directory if an article file was added, changed or removed.
