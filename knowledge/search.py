@@ -119,6 +119,9 @@ class KnowledgeBase:
         if self.mode not in MODES:
             raise ValueError(f"mode {self.mode!r} must be one of {', '.join(MODES)}")
         self._lock = threading.Lock()
+        # Terms of every article text of the last build: a reload tokenizes (spaCy
+        # lemmas, the slow part of a rebuild) only the texts that changed.
+        self._terms: dict[str, list[str]] = {}
         self._failed_snapshot: _Snapshot | None = None
         self.last_error: ArticleError | None = None
         self._background: threading.Thread | None = None
@@ -295,7 +298,17 @@ class KnowledgeBase:
         generation: int,
         with_semantic: bool = True,
     ) -> _State:
-        index = Index(articles, self._tokenizer)
+        previous, current = self._terms, dict[str, list[str]]()
+
+        def memo(text: str) -> list[str]:
+            terms = current.get(text)
+            if terms is None:
+                terms = previous.get(text)
+                current[text] = terms = self._tokenizer(text) if terms is None else terms
+            return terms
+
+        index = Index(articles, self._tokenizer, article_tokenizer=memo)
+        self._terms = current
         by_id = {article.id: article for article in articles}
         semantic = self._build_semantic(index.articles) if with_semantic else None
         return _State(index, semantic, by_id, snapshot, generation)

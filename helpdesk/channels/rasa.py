@@ -76,10 +76,10 @@ def parse_rasa_messages(payload: Any, channel: str | None = None) -> list[Reply]
     """Turn Rasa's REST output into replies for ``channel``, skipping what we can't show.
 
     Articles arrive as a channel-neutral custom payload and are rendered for the
-    channel here (`render.article_text`). On the web chat and Telegram the follow-up
-    question right after an article ("Hat das geholfen?" with buttons) joins it, so the
-    buttons sit under the answer; on SMS it stays a separate SMS, so the article keeps
-    to its two segments.
+    channel here (`render.article_text`). On Telegram the follow-up question right after
+    an article ("Hat das geholfen?" with buttons) joins it, so the inline keyboard sits
+    under the answer. The web chat shows it as the next bubble, buttons included; on
+    SMS it stays a separate SMS, so the article keeps to its two segments.
     """
     if not isinstance(payload, list):
         raise RasaUnavailable("unexpected answer from Rasa")
@@ -102,7 +102,7 @@ def parse_rasa_messages(payload: Any, channel: str | None = None) -> list[Reply]
         )
         if isinstance(text, str) and text.strip():
             reply = Reply(text.strip(), buttons)
-            if after_article and buttons and channel != "sms" and not replies[-1].buttons:
+            if after_article and buttons and channel == "telegram" and not replies[-1].buttons:
                 article = replies.pop()
                 reply = Reply(f"{article.text}\n\n{reply.text}", buttons)
             replies.append(reply)

@@ -62,11 +62,11 @@ def titles(reply: Reply) -> list[str]:
 WLAN = next(a for a in ARTICLES if a.id == "wlan-verbinden")
 
 
-def test_web_chat_gets_the_full_markdown_answer_with_the_buttons_underneath() -> None:
-    [reply] = parse_rasa_messages(rasa_answer(WLAN), "web")
-    assert reply.text.startswith(WLAN.answer.strip())
-    assert "**Android**" in reply.text  # the chat page renders Markdown itself
-    assert reply.text.endswith("Hat das geholfen?")
+def test_web_chat_gets_the_full_markdown_answer_then_the_buttons() -> None:
+    article, reply = parse_rasa_messages(rasa_answer(WLAN), "web")
+    assert article == Reply(WLAN.answer.strip())
+    assert "**Android**" in article.text  # the chat page renders Markdown itself
+    assert reply.text == "Hat das geholfen?"
     assert titles(reply) == [
         "Hat geholfen",
         "Hat nicht geholfen",
@@ -78,6 +78,7 @@ def test_web_chat_gets_the_full_markdown_answer_with_the_buttons_underneath() ->
 def test_telegram_gets_the_full_answer_as_plain_text_with_inline_buttons() -> None:
     [reply] = parse_rasa_messages(rasa_answer(WLAN), "telegram")
     messages = render_telegram(reply)
+    assert reply.text.endswith("\n\nHat das geholfen?")
     assert "**" not in reply.text
     assert "Android" in reply.text and "Wenn es nicht klappt" in reply.text
     assert messages[-1].buttons == reply.buttons
@@ -119,8 +120,11 @@ def test_typographic_characters_in_an_sms_form_are_normalised() -> None:
 
 def test_leichte_sprache_goes_to_every_channel_and_sms_pages_it() -> None:
     web = parse_rasa_messages(rasa_answer(WLAN, easy=True), "web")
-    assert web[0].text.startswith(WLAN.easy.strip())
-    assert "Normale Sprache" in titles(web[0])
+    assert web[0].text == WLAN.easy.strip()
+    assert "Normale Sprache" in titles(web[1])
+    [telegram] = parse_rasa_messages(rasa_answer(WLAN, easy=True), "telegram")
+    assert telegram.text.startswith(plain_text(WLAN.easy))
+    assert "Normale Sprache" in titles(telegram)
     sms = parse_rasa_messages(rasa_answer(WLAN, easy=True), "sms")
     assert sms[0].text == plain_text(WLAN.easy)
     pages, _ = render_sms(sms[0])
@@ -130,7 +134,7 @@ def test_leichte_sprache_goes_to_every_channel_and_sms_pages_it() -> None:
 def test_follow_up_does_not_join_an_article_when_something_came_between() -> None:
     payload = rasa_answer(WLAN)
     payload.insert(1, {"text": "Persönliche Hilfe gibt es hier: Bibliothek."})
-    replies = parse_rasa_messages(payload, "web")
+    replies = parse_rasa_messages(payload, "telegram")
     assert [r.text.split("\n")[0] for r in replies][1:] == [
         "Persönliche Hilfe gibt es hier: Bibliothek.",
         "Hat das geholfen?",
