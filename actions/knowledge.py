@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 EASY_SLOT = "easy_language"
 ARTICLE_SLOT = "current_article"
+FEEDBACK_SLOT = "feedback_article"
 
 
 def uses_easy_language(tracker: Tracker) -> bool:
@@ -93,7 +94,7 @@ class ActionUseNormalLanguage(Action):
 
 
 class ActionRecordFeedback(Action):
-    """Count "Hat geholfen" / "Hat nicht geholfen" for the current article.
+    """Count "Hat geholfen" / "Hat nicht geholfen" for the current article, once.
 
     The app stores only the article, the verdict, the channel and the day. "Nicht
     geholfen" offers simpler wording (unless already in Leichte Sprache), a place or a
@@ -109,11 +110,13 @@ class ActionRecordFeedback(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         helpful = intent == "article_helpful"
         article_id = tracker.get_slot(ARTICLE_SLOT)
-        if article_id:
+        events: list[dict[str, Any]] = []
+        if article_id and tracker.get_slot(FEEDBACK_SLOT) != article_id:
             try:
                 await get_app_client().record_feedback(
                     str(article_id), helpful, input_channel(tracker)
                 )
+                events.append(SlotSet(FEEDBACK_SLOT, article_id))
             except AppUnavailable as exc:
                 log.warning("knowledge feedback not recorded: %s", exc)
         if helpful:
@@ -122,4 +125,4 @@ class ActionRecordFeedback(Action):
             dispatcher.utter_message(response="utter_feedback_sorry_easy")
         else:
             dispatcher.utter_message(response="utter_feedback_sorry")
-        return []
+        return events

@@ -112,7 +112,8 @@ def _knowledge(args: argparse.Namespace) -> int:
     from knowledge import default_articles_dir
 
     if args.action == "check":
-        return knowledge_cli.main(["check", "--dir", str(default_articles_dir())])
+        directory = Settings().knowledge_dir or default_articles_dir()
+        return knowledge_cli.main(["check", "--dir", str(directory)])
     if args.action in ("unanswered", "feedback"):
         from helpdesk.knowledge import cli as editor_cli
 

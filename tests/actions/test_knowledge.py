@@ -110,7 +110,20 @@ async def test_helpful_is_recorded_for_the_current_article_and_channel(monkeypat
     )
     assert app.feedback == [("wlan-verbinden", True, "sms")]
     assert [m["response"] for m in messages] == ["utter_feedback_thanks"]
-    assert events == []
+    assert events == [SlotSet("feedback_article", "wlan-verbinden")]
+
+
+async def test_a_second_press_for_the_same_article_is_not_counted_again(monkeypatch):
+    app = FakeApp()
+    slots = {"current_article": "wlan-verbinden", "feedback_article": "wlan-verbinden"}
+    messages, events = await run(
+        knowledge.ActionRecordFeedback(), tracker("article_helpful", slots), app, monkeypatch
+    )
+    assert app.feedback == [] and events == []
+    assert [m["response"] for m in messages] == ["utter_feedback_thanks"]
+    slots["current_article"] = "apps-loeschen"  # the next article: counted again
+    await run(knowledge.ActionRecordFeedback(), tracker("article_helpful", slots), app, monkeypatch)
+    assert app.feedback == [("apps-loeschen", True, "telegram")]
 
 
 async def test_not_helpful_offers_simpler_words_a_place_or_a_human(monkeypatch):
