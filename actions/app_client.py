@@ -17,13 +17,36 @@ class AppUnavailable(Exception):
 
 @dataclass(frozen=True)
 class KnowledgeHit:
-    """One article found for a question."""
+    """One article found for a question (or fetched by id)."""
 
     id: str
     title: str
     answer: str
     confidence: float
     confident: bool
+    sms: str = ""
+    easy: str = ""
+
+
+@dataclass(frozen=True)
+class KnowledgeResult:
+    """The app's verdict on a question: "answer" (hits[0] fits), "choices" (offer the
+    hits), or "none" (nothing fits: offer a place or a human)."""
+
+    outcome: str
+    hits: list[KnowledgeHit]
+
+
+def _hit(item: dict[str, Any]) -> KnowledgeHit:
+    return KnowledgeHit(
+        id=item["id"],
+        title=item["title"],
+        answer=item["answer"],
+        confidence=float(item.get("confidence", 1.0)),
+        confident=bool(item.get("confident", True)),
+        sms=item.get("sms") or "",
+        easy=item.get("easy") or "",
+    )
 
 
 class AppClient:
@@ -47,16 +70,29 @@ class AppClient:
     async def search_knowledge(self, query: str, limit: int = 3) -> list[KnowledgeHit]:
         """Ranked knowledge articles for ``query``."""
         data = await self._post("/internal/knowledge/search", {"query": query, "limit": limit})
-        return [
-            KnowledgeHit(
-                id=item["id"],
-                title=item["title"],
-                answer=item["answer"],
-                confidence=float(item["confidence"]),
-                confident=bool(item["confident"]),
-            )
-            for item in data.get("results", [])
-        ]
+        return [_hit(item) for item in data.get("results", [])]
+
+    async def answer_question(self, question: str) -> KnowledgeResult:
+        """Search for a citizen's question; the app records it (redacted) when nothing fits."""
+        data = await self._post(
+            "/internal/knowledge/search",
+            {"query": question, "limit": 3, "record_unanswered": True},
+        )
+        hits = [_hit(item) for item in data.get("results", [])]
+        return KnowledgeResult(outcome=str(data.get("outcome") or "none"), hits=hits)
+
+    async def get_article(self, article_id: str) -> KnowledgeHit | None:
+        """One article by id, or None if there is no such article (any more)."""
+        data = await self._post("/internal/knowledge/article", {"id": article_id})
+        article = data.get("article")
+        return _hit(article) if article else None
+
+    async def record_feedback(self, article_id: str, helpful: bool, channel: str) -> None:
+        """Count "Hat (nicht) geholfen" for an article; no conversation, no text."""
+        await self._post(
+            "/internal/knowledge/feedback",
+            {"article_id": article_id, "helpful": helpful, "channel": channel},
+        )
 
     async def resolve_location(self, text: str, postcode: str | None) -> str | None:
         """The Stadtbezirk the text or postcode points to, if it is unambiguous."""

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.app_client import AppUnavailable, get_app_client
+from actions.app_client import AppUnavailable, KnowledgeResult, get_app_client
 from actions.human import after_answer
+from actions.knowledge import ARTICLE_SLOT, send_article, uses_easy_language
 
 log = logging.getLogger(__name__)
 
+MAX_CHOICES = 3
+
+
+def choice_payload(article_id: str) -> str:
+    """The payload of a choice button: the how-to intent with the article's id."""
+    return "/ask_howto" + json.dumps({"article_id": article_id}, separators=(",", ":"))
+
 
 class ActionAnswerHowto(Action):
-    """Answer with the best-matching article, or say honestly that none fits."""
+    """Answer with the best-matching article, offer the likely ones when the search is
+    unsure, or say honestly that none fits (the app then records the question for the
+    editors, without personal data)."""
 
     def name(self) -> str:
         return "action_answer_howto"
@@ -24,27 +36,37 @@ class ActionAnswerHowto(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         question = (tracker.latest_message.get("text") or "").strip()
-        if not question or question.startswith("/"):
-            dispatcher.utter_message(response="utter_howto_not_found")
-            return after_answer(tracker, answered=False)
+        chosen = next(tracker.get_latest_entity_values("article_id"), None)
+        client = get_app_client()
         try:
-            hits = await get_app_client().search_knowledge(question, limit=3)
+            if chosen:  # a choice button: "/ask_howto{"article_id": "..."}"
+                hit = await client.get_article(str(chosen))
+                result = KnowledgeResult("answer" if hit else "none", [hit] if hit else [])
+            elif not question or question.startswith("/"):
+                result = KnowledgeResult("none", [])
+            else:
+                result = await client.answer_question(question)
         except AppUnavailable as exc:
             log.warning("knowledge search unavailable: %s", exc)
+            result = KnowledgeResult("none", [])
+        if result.outcome == "choices" and result.hits:
+            dispatcher.utter_message(
+                response="utter_howto_choices",
+                buttons=[
+                    {"title": hit.title, "payload": choice_payload(hit.id)}
+                    for hit in result.hits[:MAX_CHOICES]
+                ],
+            )
+            return []
+        if result.outcome != "answer" or not result.hits:
             dispatcher.utter_message(response="utter_howto_not_found")
             return after_answer(tracker, answered=False)
-        best = hits[0] if hits else None
-        if best is None or not best.confident:
-            dispatcher.utter_message(response="utter_howto_not_found")
-            return after_answer(tracker, answered=False)
+        best = result.hits[0]
         # A custom payload keeps the article in one piece (the REST channel splits plain
         # text at blank lines) and lets the app render it per channel.
-        dispatcher.utter_message(
-            json_message={"type": "article", "article_id": best.id, "text": best.answer}
-        )
-        await self._offer_place(dispatcher, tracker, question)
-        dispatcher.utter_message(response="utter_howto_followup")
-        return after_answer(tracker, answered=True)
+        send_article(dispatcher, best, easy=uses_easy_language(tracker))
+        await self._offer_place(dispatcher, tracker, best.title if chosen else question)
+        return [SlotSet(ARTICLE_SLOT, best.id), *after_answer(tracker, answered=True)]
 
     @staticmethod
     async def _offer_place(

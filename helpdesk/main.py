@@ -86,7 +86,9 @@ def load_knowledge(settings: Settings) -> KnowledgeBase:
         if settings.knowledge_semantic
         else None
     )
-    knowledge = KnowledgeBase.from_directory(default_articles_dir(), embedder=embedder)
+    knowledge = KnowledgeBase.from_directory(
+        settings.knowledge_dir or default_articles_dir(), embedder=embedder
+    )
     lemmas.warm_up()
     if embedder is not None:
         semantic.warm_up(embedder)

@@ -3,13 +3,19 @@
 from helpdesk.analytics import models as analytics
 from helpdesk.channels import sms_state as channels
 from helpdesk.conversations import models as conversations
+from helpdesk.knowledge import models as knowledge
 from helpdesk.places import models as places
 from helpdesk.privacy import models as privacy
 from helpdesk.staff import models as staff
 from helpdesk.tickets import models as tickets
 
-__all__ = ["analytics", "channels", "conversations"]
-__all__ += ["places"]
-__all__ += ["staff"]
-__all__ += ["tickets"]
-__all__ += ["privacy"]
+__all__ = [
+    "analytics",
+    "channels",
+    "conversations",
+    "knowledge",
+    "places",
+    "privacy",
+    "staff",
+    "tickets",
+]

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
 
     knowledge_semantic: bool = True
     knowledge_cache_dir: Path = REPO_ROOT / "var" / "cache" / "knowledge"
+    knowledge_dir: Path | None = Field(
+        default=None,
+        description="Directory of the articles; empty: the ones shipped in knowledge/articles.",
+    )
 
     log_level: str = "INFO"
 

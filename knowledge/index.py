@@ -123,13 +123,20 @@ class Index:
     Args:
         articles: The articles to index.
         tokenizer: Turns text into terms; the same function handles queries.
+        article_tokenizer: Used for the articles' texts instead of ``tokenizer`` if
+            given, e.g. a memo of the last build's terms (same results, faster reloads).
     """
 
-    def __init__(self, articles: Sequence[Article], tokenizer: Tokenizer = tokenize):
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        tokenizer: Tokenizer = tokenize,
+        article_tokenizer: Tokenizer | None = None,
+    ):
         self.articles = tuple(articles)
         self._tokenize = tokenizer
         self._postings: dict[str, list[tuple[int, float]]] = {}
-        fields = _field_terms(self.articles, tokenizer)
+        fields = _field_terms(self.articles, article_tokenizer or tokenizer)
         for doc, frequencies in enumerate(_weighted_frequencies(fields)):
             for term, tf in frequencies.items():
                 self._postings.setdefault(term, []).append((doc, tf))

@@ -49,6 +49,14 @@ SEPARATION_FLOOR = 0.4
 # Hybrid: weight of the normalised BM25F score (the rest is the normalised cosine).
 LEXICAL_WEIGHT = 0.4
 
+# An unsure top hit is still worth offering as a choice (with the runner-ups) above
+# these; below, nothing fits. On bench/data/knowledge_eval_de.yml no unanswerable
+# question reaches them (hybrid scores of unanswerable questions end at 0.71).
+CHOICES_MIN_HYBRID_SCORE = 0.72
+CHOICES_MIN_CONFIDENCE = 0.35  # lexical or semantic ranking
+
+Verdict = Literal["answer", "choices", "none"]
+
 _Snapshot = tuple[tuple[str, int, int, int], ...]
 
 
@@ -111,6 +119,9 @@ class KnowledgeBase:
         if self.mode not in MODES:
             raise ValueError(f"mode {self.mode!r} must be one of {', '.join(MODES)}")
         self._lock = threading.Lock()
+        # Terms of every article text of the last build: a reload tokenizes (spaCy
+        # lemmas, the slow part of a rebuild) only the texts that changed.
+        self._terms: dict[str, list[str]] = {}
         self._failed_snapshot: _Snapshot | None = None
         self.last_error: ArticleError | None = None
         self._background: threading.Thread | None = None
@@ -205,6 +216,25 @@ class KnowledgeBase:
             return _semantic_hits(state.index.articles, similarities, limit)
         return _hybrid_hits(state.index.articles, matches, similarities, limit)
 
+    def verdict(self, hits: Sequence[Hit]) -> Verdict:
+        """What to do with the hits of `search`.
+
+        Returns:
+            "answer" when the first hit is confident; "choices" when it is not but the
+            hits are likely enough to offer (titles as buttons); "none" when nothing
+            fits (say so and offer a place or a human).
+        """
+        if not hits:
+            return "none"
+        top = hits[0]
+        if top.confident:
+            return "answer"
+        if self.semantic_active and self.mode == "hybrid":
+            likely = top.score >= CHOICES_MIN_HYBRID_SCORE
+        else:
+            likely = top.confidence >= CHOICES_MIN_CONFIDENCE
+        return "choices" if likely else "none"
+
     def reload_if_changed(self) -> bool:
         """Re-read the directory if an article file was added, changed or removed.
 
@@ -268,7 +298,17 @@ class KnowledgeBase:
         generation: int,
         with_semantic: bool = True,
     ) -> _State:
-        index = Index(articles, self._tokenizer)
+        previous, current = self._terms, dict[str, list[str]]()
+
+        def memo(text: str) -> list[str]:
+            terms = current.get(text)
+            if terms is None:
+                terms = previous.get(text)
+                current[text] = terms = self._tokenizer(text) if terms is None else terms
+            return terms
+
+        index = Index(articles, self._tokenizer, article_tokenizer=memo)
+        self._terms = current
         by_id = {article.id: article for article in articles}
         semantic = self._build_semantic(index.articles) if with_semantic else None
         return _State(index, semantic, by_id, snapshot, generation)

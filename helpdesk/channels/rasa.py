@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from helpdesk.channels.render import article_text
 from helpdesk.conversations.service import Button, Reply
 
 
@@ -41,7 +42,8 @@ class RasaClient:
             payload = response.json()
         except ValueError as exc:
             raise RasaUnavailable("invalid JSON from Rasa") from exc
-        replies = parse_rasa_messages(payload)
+        channel = metadata.get("channel")
+        replies = parse_rasa_messages(payload, channel if isinstance(channel, str) else None)
         if not replies and not await self.actions_healthy():
             # Rasa swallows a failed custom action and answers with nothing: wait instead.
             raise RasaUnavailable("action server down")
@@ -70,29 +72,44 @@ class RasaClient:
         await self._http.aclose()
 
 
-def parse_rasa_messages(payload: Any) -> list[Reply]:
-    """Turn Rasa's REST output into channel-neutral replies, skipping what we can't show."""
+def parse_rasa_messages(payload: Any, channel: str | None = None) -> list[Reply]:
+    """Turn Rasa's REST output into replies for ``channel``, skipping what we can't show.
+
+    Articles arrive as a channel-neutral custom payload and are rendered for the
+    channel here (`render.article_text`). On Telegram the follow-up question right after
+    an article ("Hat das geholfen?" with buttons) joins it, so the inline keyboard sits
+    under the answer. The web chat shows it as the next bubble, buttons included; on
+    SMS it stays a separate SMS, so the article keeps to its two segments.
+    """
     if not isinstance(payload, list):
         raise RasaUnavailable("unexpected answer from Rasa")
     replies: list[Reply] = []
+    after_article = False
     for item in payload:
         if not isinstance(item, dict):
             continue
         text = item.get("text")
         custom = item.get("custom")
-        if isinstance(custom, dict) and custom.get("type") == "article":
+        is_article = isinstance(custom, dict) and custom.get("type") == "article"
+        if isinstance(custom, dict) and is_article:
             # Articles come as a custom payload: Rasa's REST channel would split a plain
             # text at every blank line into separate messages.
-            text = custom.get("text")
+            text = article_text(custom, channel)
         buttons = tuple(
             Button(str(b.get("title", "")), str(b.get("payload", "")))
             for b in item.get("buttons") or []
             if isinstance(b, dict) and b.get("title") and b.get("payload")
         )
         if isinstance(text, str) and text.strip():
-            replies.append(Reply(text.strip(), buttons))
+            reply = Reply(text.strip(), buttons)
+            if after_article and buttons and channel == "telegram" and not replies[-1].buttons:
+                article = replies.pop()
+                reply = Reply(f"{article.text}\n\n{reply.text}", buttons)
+            replies.append(reply)
+            after_article = is_article
         elif buttons and replies:
             # Buttons without text belong to the previous message.
             last = replies.pop()
             replies.append(Reply(last.text, last.buttons + buttons))
+            after_article = False
     return replies

@@ -173,6 +173,37 @@ def render_sms(reply: Reply) -> tuple[list[str], tuple[Button, ...]]:
         rest = rest[cut:].lstrip()
 
 
+_BOLD = re.compile(r"(\*\*|__)(.+?)\1", re.S)
+_HEADING = re.compile(r"^#{1,6}[ \t]+", re.M)
+
+
+def plain_text(markdown: str) -> str:
+    """Article Markdown as plain text for channels without formatting (SMS, Telegram
+    without parse_mode): bold markers and heading hashes go, lists and paragraphs stay."""
+    return _HEADING.sub("", _BOLD.sub(r"\2", markdown)).strip()
+
+
+def article_text(article: dict[str, object], channel: str | None) -> str:
+    """The text of an article payload from the assistant, for one channel.
+
+    The payload is channel-neutral: ``text`` (the full answer, or the Leichte-Sprache
+    form when ``form`` is "easy") and ``sms`` (the article's short SMS form). The web
+    chat renders Markdown itself; Telegram gets plain text; SMS gets the SMS form, which
+    fits two segments, and falls back to the plain text (paged with MEHR) for the
+    Leichte-Sprache form, which has no SMS form of its own.
+    """
+    text = article.get("text")
+    full = text if isinstance(text, str) else ""
+    if channel == "sms":
+        sms = article.get("sms")
+        if article.get("form") != "easy" and isinstance(sms, str) and sms.strip():
+            return to_gsm7(sms)
+        return plain_text(full)
+    if channel == "telegram":
+        return plain_text(full)
+    return full
+
+
 @dataclass(frozen=True)
 class TelegramMessage:
     """One Telegram message: plain text (no parse_mode) and inline buttons."""

@@ -118,7 +118,16 @@ def _knowledge(args: argparse.Namespace) -> int:
     from knowledge import default_articles_dir
 
     if args.action == "check":
-        return knowledge_cli.main(["check", "--dir", str(default_articles_dir())])
+        directory = Settings().knowledge_dir or default_articles_dir()
+        return knowledge_cli.main(["check", "--dir", str(directory)])
+    if args.action in ("unanswered", "feedback"):
+        from helpdesk.knowledge import cli as editor_cli
+
+        return (
+            editor_cli.unanswered(args)
+            if args.action == "unanswered"
+            else editor_cli.feedback(args)
+        )
     from helpdesk.main import load_knowledge
 
     started = time.monotonic()
@@ -156,8 +165,15 @@ def main(argv: list[str] | None = None) -> int:
     db.set_defaults(func=_db)
     sc = sub.add_parser("secrets", help="generate local secrets into var/local.env")
     sc.set_defaults(func=_secrets)
-    kn = sub.add_parser("knowledge", help="check the articles, or pre-build the search index")
-    kn.add_argument("action", choices=["check", "warm"])
+    kn = sub.add_parser(
+        "knowledge",
+        help="check the articles, pre-build the search index, or list unanswered questions "
+        "and feedback per article",
+    )
+    kn.add_argument("action", choices=["check", "warm", "unanswered", "feedback"])
+    kn.add_argument("--limit", type=int, default=50, help="unanswered: rows to show")
+    kn.add_argument("--json", action="store_true", help="unanswered/feedback: print JSON")
+    kn.add_argument("--url", help="database URL (default: DIODO_DATABASE_URL)")
     kn.set_defaults(func=_knowledge)
     register_places_cli(sub)
     register_staff_cli(sub)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import howto
@@ -16,18 +17,30 @@ from actions.app_client import (
     AppClient,
     AppUnavailable,
     KnowledgeHit,
+    KnowledgeResult,
     PlaceFound,
     PlaceRouting,
 )
 from actions.config import ActionSettings
 
 
-def tracker(text: str) -> Tracker:
+def tracker(
+    text: str,
+    *,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    intent: str = "ask_howto",
+) -> Tracker:
     return Tracker.from_dict(
         {
             "sender_id": "pseudonym",
-            "slots": {},
-            "latest_message": {"text": text, "intent": {"name": "ask_howto"}},
+            "slots": dict(slots or {}),
+            "latest_message": {
+                "text": text,
+                "intent": {"name": intent},
+                "entities": entities or [],
+                "metadata": {"channel": "sms"},
+            },
             "events": [],
             "paused": False,
             "latest_input_channel": "rest",
@@ -38,62 +51,124 @@ def tracker(text: str) -> Tracker:
 
 
 class FakeApp:
-    def __init__(self, hits: list[KnowledgeHit], fail: bool = False) -> None:
+    def __init__(
+        self, hits: list[KnowledgeHit], fail: bool = False, outcome: str | None = None
+    ) -> None:
         self.hits = hits
         self.fail = fail
+        self.outcome = outcome
         self.queries: list[str] = []
+        self.fetched: list[str] = []
 
-    async def search_knowledge(self, query: str, limit: int = 3) -> list[KnowledgeHit]:
-        self.queries.append(query)
+    async def answer_question(self, question: str) -> KnowledgeResult:
+        self.queries.append(question)
         if self.fail:
             raise AppUnavailable("down")
-        return self.hits
+        outcome = self.outcome or ("answer" if self.hits and self.hits[0].confident else "none")
+        return KnowledgeResult(outcome, self.hits)
+
+    async def get_article(self, article_id: str) -> KnowledgeHit | None:
+        self.fetched.append(article_id)
+        if self.fail:
+            raise AppUnavailable("down")
+        return next((hit for hit in self.hits if hit.id == article_id), None)
 
 
-async def run(text: str, app: FakeApp, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+async def run(
+    text: str, app: FakeApp, monkeypatch: pytest.MonkeyPatch, **kwargs: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     monkeypatch.setattr(howto, "get_app_client", lambda: app)
     dispatcher = CollectingDispatcher()
-    events = await howto.ActionAnswerHowto().run(dispatcher, tracker(text), {})
-    # Only the unanswered-question counter of actions.human changes (see test_human.py).
-    assert [event["name"] for event in events] == ["failed_answers"]
-    return dispatcher.messages
+    events = await howto.ActionAnswerHowto().run(dispatcher, tracker(text, **kwargs), {})
+    # Besides the article slot, only the unanswered-question counter of actions.human
+    # changes (see test_human.py).
+    return dispatcher.messages, [e for e in events if e.get("name") != "failed_answers"]
 
 
-PHOTO = KnowledgeHit("foto", "Ein Foto machen", "Erstens.\n\nZweitens.", 0.9, True)
+PHOTO = KnowledgeHit(
+    "foto",
+    "Ein Foto machen",
+    "Erstens.\n\nZweitens.",
+    0.9,
+    True,
+    sms="Foto: Kamera.",
+    easy="Kamera.",
+)
+SMS = KnowledgeHit("sms-betrug", "Betrug per SMS", "Nicht klicken.", 0.3, False)
+SPAM = KnowledgeHit("spam-mails", "Werbung im Postfach", "Filter.", 0.2, False)
 
 
 async def test_confident_hit_is_sent_whole_as_an_article_then_the_follow_up(monkeypatch):
     app = FakeApp([PHOTO])
-    messages = await run("wie mache ich ein foto", app, monkeypatch)
+    messages, events = await run("wie mache ich ein foto", app, monkeypatch)
     assert app.queries == ["wie mache ich ein foto"]
     assert messages[0]["custom"] == {
         "type": "article",
         "article_id": "foto",
+        "form": "standard",
         "text": "Erstens.\n\nZweitens.",
+        "sms": "Foto: Kamera.",
     }
     assert messages[1]["response"] == "utter_howto_followup"
     assert len(messages) == 2
+    assert events == [SlotSet("current_article", "foto")]
 
 
-async def test_unsure_hit_is_not_presented_as_the_answer(monkeypatch):
-    unsure = KnowledgeHit("foto", "Ein Foto machen", "Text", 0.3, False)
-    messages = await run("irgendwas mit handy", FakeApp([unsure]), monkeypatch)
+async def test_in_leichte_sprache_the_easy_form_and_its_follow_up_are_sent(monkeypatch):
+    messages, _ = await run(
+        "wie mache ich ein foto", FakeApp([PHOTO]), monkeypatch, slots={"easy_language": True}
+    )
+    assert messages[0]["custom"] == {
+        "type": "article",
+        "article_id": "foto",
+        "form": "easy",
+        "text": "Kamera.",
+    }
+    assert messages[1]["response"] == "utter_howto_followup_easy"
+
+
+async def test_unsure_hits_are_offered_as_choices_not_as_the_answer(monkeypatch):
+    app = FakeApp([SMS, SPAM], outcome="choices")
+    messages, events = await run("irgendwas mit nachrichten", app, monkeypatch)
+    assert [m["response"] for m in messages] == ["utter_howto_choices"]
+    assert messages[0]["buttons"] == [
+        {"title": "Betrug per SMS", "payload": '/ask_howto{"article_id":"sms-betrug"}'},
+        {"title": "Werbung im Postfach", "payload": '/ask_howto{"article_id":"spam-mails"}'},
+    ]
+    assert events == []
+
+
+async def test_a_chosen_article_is_fetched_by_id_not_searched(monkeypatch):
+    app = FakeApp([PHOTO, SMS])
+    messages, events = await run(
+        '/ask_howto{"article_id":"sms-betrug"}',
+        app,
+        monkeypatch,
+        entities=[{"entity": "article_id", "value": "sms-betrug"}],
+    )
+    assert app.queries == [] and app.fetched == ["sms-betrug"]
+    assert messages[0]["custom"]["article_id"] == "sms-betrug"
+    assert events == [SlotSet("current_article", "sms-betrug")]
+
+
+async def test_every_choice_payload_fits_telegrams_callback_data():
+    from knowledge import default_articles_dir
+
+    longest = max((p.stem for p in default_articles_dir().glob("*.md")), key=len)
+    assert len(howto.choice_payload(longest).encode()) <= 64
+
+
+async def test_no_fit_and_app_down_both_say_honestly_not_found(monkeypatch):
+    messages, _ = await run("asdf", FakeApp([]), monkeypatch)
     assert [m["response"] for m in messages] == ["utter_howto_not_found"]
-
-
-async def test_no_hits_and_app_down_both_say_not_found(monkeypatch):
-    assert [m["response"] for m in await run("asdf", FakeApp([]), monkeypatch)] == [
-        "utter_howto_not_found"
-    ]
     down = FakeApp([PHOTO], fail=True)
-    assert [m["response"] for m in await run("foto", down, monkeypatch)] == [
-        "utter_howto_not_found"
-    ]
+    messages, _ = await run("foto", down, monkeypatch)
+    assert [m["response"] for m in messages] == ["utter_howto_not_found"]
 
 
 async def test_button_payloads_are_not_searched(monkeypatch):
     app = FakeApp([PHOTO])
-    messages = await run("/ask_howto", app, monkeypatch)
+    messages, _ = await run("/ask_howto", app, monkeypatch)
     assert app.queries == []
     assert [m["response"] for m in messages] == ["utter_howto_not_found"]
 
@@ -118,7 +193,8 @@ class _Recorder(BaseHTTPRequestHandler):
                         "confidence": 0.8,
                         "confident": True,
                     }
-                ]
+                ],
+                "outcome": "answer",
             }
         ).encode()
         self.send_response(200)
@@ -141,15 +217,22 @@ async def test_app_client_calls_the_internal_api_with_the_shared_token():
             ActionSettings(app_url=url, internal_api_token="s3cret", timeout_seconds=5)
         )
         hits = await client.search_knowledge("foto", limit=2)
+        result = await client.answer_question("foto bitte")
     finally:
         server.shutdown()
-    assert hits == [KnowledgeHit("foto", "Foto", "A", 0.8, True)]
+    assert hits == [KnowledgeHit("foto", "Foto", "A", 0.8, True, sms="S")]
+    assert result == KnowledgeResult("answer", hits)
     assert _Recorder.seen == [
         {
             "path": "/internal/knowledge/search",
             "auth": "Bearer s3cret",
             "body": {"query": "foto", "limit": 2},
-        }
+        },
+        {
+            "path": "/internal/knowledge/search",
+            "auth": "Bearer s3cret",
+            "body": {"query": "foto bitte", "limit": 3, "record_unanswered": True},
+        },
     ]
 
 
@@ -175,8 +258,8 @@ async def test_answer_ends_with_a_place_in_the_known_district(monkeypatch):
     await howto.ActionAnswerHowto().run(dispatcher, track, {})
     assert [m.get("response") for m in dispatcher.messages] == [
         None,
-        "utter_howto_place",
         "utter_howto_followup",
+        "utter_howto_place",
     ]
-    assert dispatcher.messages[1]["name"] == "Stadtteilbibliothek Hörde"
+    assert dispatcher.messages[2]["name"] == "Stadtteilbibliothek Hörde"
     assert app.routes[0]["stadtbezirk"] == "Hörde" and app.routes[0]["limit"] == 1

@@ -4,7 +4,7 @@ Existing contacts are encrypted with the configured keys (DIODO_CONTACT_KEYS,
 DIODO_CONTACT_INDEX_KEY); the plaintext column is dropped. Downgrade decrypts them back.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-24 19:15:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
