@@ -72,11 +72,20 @@ class AppClient:
         data = await self._post("/internal/knowledge/search", {"query": query, "limit": limit})
         return [_hit(item) for item in data.get("results", [])]
 
-    async def answer_question(self, question: str) -> KnowledgeResult:
-        """Search for a citizen's question; the app records it (redacted) when nothing fits."""
+    async def answer_question(
+        self, question: str, *, sender: str | None = None, stadtbezirk: str | None = None
+    ) -> KnowledgeResult:
+        """Search for a citizen's question; the app records it (redacted) when nothing fits,
+        and a pseudonymous demand event for ``sender``."""
         data = await self._post(
             "/internal/knowledge/search",
-            {"query": question, "limit": 3, "record_unanswered": True},
+            {
+                "query": question,
+                "limit": 3,
+                "record_unanswered": True,
+                "sender": sender,
+                "stadtbezirk": stadtbezirk,
+            },
         )
         hits = [_hit(item) for item in data.get("results", [])]
         return KnowledgeResult(outcome=str(data.get("outcome") or "none"), hits=hits)
@@ -87,11 +96,26 @@ class AppClient:
         article = data.get("article")
         return _hit(article) if article else None
 
-    async def record_feedback(self, article_id: str, helpful: bool, channel: str) -> None:
-        """Count "Hat (nicht) geholfen" for an article; no conversation, no text."""
+    async def record_feedback(
+        self,
+        article_id: str,
+        helpful: bool,
+        channel: str,
+        *,
+        sender: str | None = None,
+        stadtbezirk: str | None = None,
+    ) -> None:
+        """Count "Hat (nicht) geholfen" for an article; no text. ``sender`` only keys the
+        pseudonymous demand event."""
         await self._post(
             "/internal/knowledge/feedback",
-            {"article_id": article_id, "helpful": helpful, "channel": channel},
+            {
+                "article_id": article_id,
+                "helpful": helpful,
+                "channel": channel,
+                "sender": sender,
+                "stadtbezirk": stadtbezirk,
+            },
         )
 
     async def resolve_location(self, text: str, postcode: str | None) -> str | None:

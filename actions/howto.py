@@ -45,7 +45,11 @@ class ActionAnswerHowto(Action):
             elif not question or question.startswith("/"):
                 result = KnowledgeResult("none", [])
             else:
-                result = await client.answer_question(question)
+                result = await client.answer_question(
+                    question,
+                    sender=tracker.sender_id,
+                    stadtbezirk=tracker.get_slot("stadtbezirk"),
+                )
         except AppUnavailable as exc:
             log.warning("knowledge search unavailable: %s", exc)
             result = KnowledgeResult("none", [])

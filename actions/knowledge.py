@@ -114,7 +114,11 @@ class ActionRecordFeedback(Action):
         if article_id and tracker.get_slot(FEEDBACK_SLOT) != article_id:
             try:
                 await get_app_client().record_feedback(
-                    str(article_id), helpful, input_channel(tracker)
+                    str(article_id),
+                    helpful,
+                    input_channel(tracker),
+                    sender=tracker.sender_id,
+                    stadtbezirk=tracker.get_slot("stadtbezirk"),
                 )
                 events.append(SlotSet(FEEDBACK_SLOT, article_id))
             except AppUnavailable as exc:

@@ -58,10 +58,14 @@ class FakeApp:
         self.fail = fail
         self.outcome = outcome
         self.queries: list[str] = []
+        self.senders: list[str | None] = []
         self.fetched: list[str] = []
 
-    async def answer_question(self, question: str) -> KnowledgeResult:
+    async def answer_question(
+        self, question: str, *, sender: str | None = None, stadtbezirk: str | None = None
+    ) -> KnowledgeResult:
         self.queries.append(question)
+        self.senders.append(sender)
         if self.fail:
             raise AppUnavailable("down")
         outcome = self.outcome or ("answer" if self.hits and self.hits[0].confident else "none")
@@ -217,7 +221,7 @@ async def test_app_client_calls_the_internal_api_with_the_shared_token():
             ActionSettings(app_url=url, internal_api_token="s3cret", timeout_seconds=5)
         )
         hits = await client.search_knowledge("foto", limit=2)
-        result = await client.answer_question("foto bitte")
+        result = await client.answer_question("foto bitte", sender="pseudo", stadtbezirk="Eving")
     finally:
         server.shutdown()
     assert hits == [KnowledgeHit("foto", "Foto", "A", 0.8, True, sms="S")]
@@ -231,7 +235,13 @@ async def test_app_client_calls_the_internal_api_with_the_shared_token():
         {
             "path": "/internal/knowledge/search",
             "auth": "Bearer s3cret",
-            "body": {"query": "foto bitte", "limit": 3, "record_unanswered": True},
+            "body": {
+                "query": "foto bitte",
+                "limit": 3,
+                "record_unanswered": True,
+                "sender": "pseudo",
+                "stadtbezirk": "Eving",
+            },
         },
     ]
 

@@ -37,16 +37,26 @@ class FakeApp:
     def __init__(self, fail: bool = False) -> None:
         self.fail = fail
         self.feedback: list[tuple[str, bool, str]] = []
+        self.senders: list[str | None] = []
 
     async def get_article(self, article_id: str) -> KnowledgeHit | None:
         if self.fail:
             raise AppUnavailable("down")
         return WLAN if article_id == WLAN.id else None
 
-    async def record_feedback(self, article_id: str, helpful: bool, channel: str) -> None:
+    async def record_feedback(
+        self,
+        article_id: str,
+        helpful: bool,
+        channel: str,
+        *,
+        sender: str | None = None,
+        stadtbezirk: str | None = None,
+    ) -> None:
         if self.fail:
             raise AppUnavailable("down")
         self.feedback.append((article_id, helpful, channel))
+        self.senders.append(sender)
 
 
 async def run(action: Any, track: Tracker, app: FakeApp, monkeypatch: pytest.MonkeyPatch):
@@ -109,6 +119,7 @@ async def test_helpful_is_recorded_for_the_current_article_and_channel(monkeypat
         monkeypatch,
     )
     assert app.feedback == [("wlan-verbinden", True, "sms")]
+    assert app.senders == ["pseudonym"]  # keys the pseudonymous demand event
     assert [m["response"] for m in messages] == ["utter_feedback_thanks"]
     assert events == [SlotSet("feedback_article", "wlan-verbinden")]
 

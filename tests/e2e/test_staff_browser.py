@@ -15,6 +15,7 @@ from helpdesk.cli import processes
 from helpdesk.db import Database
 from helpdesk.staff.principal import Role
 from tests.e2e.conftest import free_port
+from tests.keys import ENV_KEYS
 from tests.staff_support import browser_login, create_staff
 
 pytestmark = [pytest.mark.browser]
@@ -60,6 +61,7 @@ def staff_app(tmp_path: Path) -> Iterator[StaffApp]:
         "DIODO_INTERNAL_API_TOKEN": secrets.token_urlsafe(16),
         "DIODO_PSEUDONYM_KEY": secrets.token_urlsafe(16),
         "DIODO_KNOWLEDGE_SEMANTIC": "false",
+        **ENV_KEYS,
     }
     process = processes.start_app(port, env=env, log_path=tmp_path / "app.log")
     database = Database(database_url)
