@@ -18,6 +18,7 @@ import logging
 import unicodedata
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.conversations import service
@@ -111,6 +112,17 @@ class PrivacyCommands:
 
     def _handle(self, claim: InboundClaim) -> bool:
         command = parse_command(claim.text)
+        if command is None:
+            # The common case: no privacy word, no open question. Read only, so that
+            # ordinary messages do not queue on SQLite's write lock here.
+            with self._db.read_session() as session:
+                asked_at = session.scalar(
+                    select(Conversation.erase_asked_at).where(
+                        Conversation.id == claim.conversation_id
+                    )
+                )
+            if asked_at is None:
+                return False
         now = utcnow()
         with self._db.session() as session:
             conversation = session.get(Conversation, claim.conversation_id)

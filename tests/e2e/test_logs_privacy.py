@@ -6,7 +6,11 @@ test_telegram.py (they need those channels' fakes) and use ``assert_logs_clean``
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from tests.e2e.conftest import AppRunner
 from tests.e2e.webchat import WebChat
@@ -46,3 +50,18 @@ def assert_logs_clean(app: AppRunner, needles: list[str]) -> None:
     for name, content in logs.items():
         for needle in needles:
             assert needle not in content, f"{needle!r} appears in the {name} log"
+
+
+def wait_until_no_contact_is_left(app: AppRunner, timeout: float = 60) -> None:
+    """After a confirmed erasure the address is gone from the app's database in 1 min."""
+    engine = create_engine(app.database_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as conn:
+                if conn.execute(sql("SELECT COUNT(*) FROM contact")).scalar_one() == 0:
+                    return
+            assert time.monotonic() < deadline, "the contact is still there after 1 min"
+            time.sleep(1)
+    finally:
+        engine.dispose()

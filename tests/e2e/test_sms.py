@@ -11,8 +11,13 @@ from sqlalchemy import create_engine, text
 
 from helpdesk.channels.render import is_gsm7, render_sms, sms_segments
 from helpdesk.conversations.service import Button, Reply
+from helpdesk.texts import text as citizen_text
 from tests.e2e.conftest import AppRunner
-from tests.e2e.test_logs_privacy import SECRET_TEXTS, assert_logs_clean
+from tests.e2e.test_logs_privacy import (
+    SECRET_TEXTS,
+    assert_logs_clean,
+    wait_until_no_contact_is_left,
+)
 from tests.e2e.webchat import domain_texts
 from tests.fakes.twilio import (
     ACCOUNT_SID,
@@ -182,8 +187,9 @@ def test_a_full_sms_run_with_erasure_keeps_number_and_texts_out_of_every_log(
     phone = Phone(sms_app, fake_twilio)
     for body in SECRET_TEXTS:
         phone.send(body)
-    phone.send("LÖSCHEN")
-    phone.send("1")  # the numbered "Ja, alles löschen"
+    assert phone.send("LÖSCHEN")[0].startswith(citizen_text("erase_question")[:40])
+    assert phone.send("1") == [citizen_text("erase_done")]  # the numbered "Ja, alles löschen"
+    wait_until_no_contact_is_left(sms_app)
     assert_logs_clean(
         sms_app,
         ["Quirinus", "Zwetschgenbaum", "zebrafinken", "9876543", CITIZEN, CITIZEN[3:]],

@@ -7,8 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpdesk.texts import text
 from tests.e2e.conftest import AppRunner
-from tests.e2e.test_logs_privacy import SECRET_TEXTS, assert_logs_clean
+from tests.e2e.test_logs_privacy import (
+    SECRET_TEXTS,
+    assert_logs_clean,
+    wait_until_no_contact_is_left,
+)
 from tests.e2e.webchat import domain_texts
 from tests.fakes.telegram import TOKEN, FakeTelegram, SentMessage
 
@@ -78,6 +83,18 @@ def test_a_full_telegram_run_keeps_chat_id_and_texts_out_of_every_log(
         while len(fake_telegram.to(chat_id)) < count:
             assert time.monotonic() < deadline, "no Telegram answer"
             time.sleep(0.2)
+    fake_telegram.push_text(chat_id, "LÖSCHEN")
+    deadline = time.monotonic() + 60
+    while fake_telegram.to(chat_id)[-1].text != text("erase_question"):
+        assert time.monotonic() < deadline, "no erase question"
+        time.sleep(0.2)
+    question = fake_telegram.to(chat_id)[-1]
+    assert question.buttons[0] == (text("erase_yes"), "LÖSCHEN JA")
+    fake_telegram.press_button(question, 0)
+    while fake_telegram.to(chat_id)[-1].text != text("erase_done"):
+        assert time.monotonic() < deadline, "no farewell"
+        time.sleep(0.2)
+    wait_until_no_contact_is_left(telegram_app)
     assert_logs_clean(
         telegram_app, ["Quirinus", "Zwetschgenbaum", "zebrafinken", "9876543", str(chat_id)]
     )
