@@ -1,0 +1,85 @@
+"""Tickets in the citizen's erasure and data export (issue "Data protection").
+
+Registered with ``helpdesk.privacy`` when the app starts (``register()``). Erasure runs in
+the erasure's transaction: a ticket's thread (citizen texts, staff replies, notes) is
+deleted, its personal fields are emptied and the ticket is detached from the
+conversation, which the privacy job deletes later. What stays is what the organisers'
+figures need: place, topic, Stadtbezirk, priority, state and times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from helpdesk.privacy.erasure import register_eraser
+from helpdesk.privacy.export import register_exporter
+from helpdesk.tickets.models import OPEN_STATES, Ticket, TicketMessage, TicketState
+
+
+def erase_tickets(session: Session, conversation_id: int) -> int:
+    """Delete the threads and personal fields of the conversation's tickets."""
+    ids = list(
+        session.scalars(select(Ticket.id).where(Ticket.conversation_id == conversation_id))
+    )
+    if not ids:
+        return 0
+    deleted = session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(ids)))
+    session.execute(
+        update(Ticket)
+        .where(Ticket.id.in_(ids), Ticket.state.in_([s.value for s in OPEN_STATES]))
+        .values(state=TicketState.GESCHLOSSEN.value)
+    )
+    session.execute(
+        update(Ticket)
+        .where(Ticket.id.in_(ids))
+        .values(
+            conversation_id=None,
+            open_conversation_id=None,
+            summary="",
+            phone=None,
+            callback_window=None,
+        )
+    )
+    return len(ids) + int(deleted.rowcount)  # type: ignore[attr-defined]
+
+
+def export_tickets(session: Session, conversation_id: int) -> list[dict[str, Any]]:
+    """The citizen's tickets with their thread (internal notes are staff working notes
+    about the request and are included too: Art. 15 covers them)."""
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.conversation_id == conversation_id).order_by(Ticket.id)
+    ).all()
+    out: list[dict[str, Any]] = []
+    for ticket in tickets:
+        messages = session.scalars(
+            select(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket.id)
+            .order_by(TicketMessage.id)
+        ).all()
+        out.append(
+            {
+                "id": ticket.id,
+                "type": ticket.type,
+                "state": ticket.state,
+                "topic": ticket.topic,
+                "stadtbezirk": ticket.stadtbezirk,
+                "summary": ticket.summary,
+                "callback_window": ticket.callback_window,
+                "phone": ticket.phone,
+                "created_at": ticket.created_at.isoformat(),
+                "messages": [
+                    {"author": m.author, "text": m.text, "at": m.created_at.isoformat()}
+                    for m in messages
+                ],
+            }
+        )
+    return out
+
+
+def register() -> None:
+    """Plug tickets into erasure and export."""
+    register_eraser("tickets", erase_tickets)
+    register_exporter("tickets", export_tickets)
