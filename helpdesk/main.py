@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from helpdesk import health, migrate
 from helpdesk.analytics import web as analytics_web
+from helpdesk.hooks import register_privacy_hooks
 from helpdesk.channels import sms, telegram, web
 from helpdesk.channels.delivery import OutboxDelivery, Sender, WebSender
 from helpdesk.channels.rasa import RasaClient, RasaUnavailable
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Nothing starts until the lifespan runs."""
     settings = settings or get_settings()
     _check(settings)
+    register_privacy_hooks()
     keys = Keyring.from_settings(settings)
 
     @asynccontextmanager

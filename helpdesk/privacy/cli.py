@@ -47,6 +47,9 @@ class _MissingKeys(SystemExit):
 
 
 def _setup() -> tuple[Settings, Database, Keyring, RasaTracker | None]:
+    from helpdesk.hooks import register_privacy_hooks
+
+    register_privacy_hooks()
     settings = Settings()
     try:
         Keyring.from_settings(settings)

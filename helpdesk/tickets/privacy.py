@@ -1,6 +1,6 @@
 """Tickets in the citizen's erasure and data export (issue "Data protection").
 
-Registered with ``helpdesk.privacy`` when the app starts (``register()``). Erasure runs in
+Registered with ``helpdesk.privacy`` by ``helpdesk.hooks.register_privacy_hooks``. Erasure runs in
 the erasure's transaction: a ticket's thread (citizen texts, staff replies, notes) is
 deleted, its personal fields are emptied and the ticket is detached from the
 conversation, which the privacy job deletes later. What stays is what the organisers'
@@ -14,8 +14,6 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from helpdesk.privacy.erasure import register_eraser
-from helpdesk.privacy.export import register_exporter
 from helpdesk.tickets.models import OPEN_STATES, Ticket, TicketMessage, TicketState
 
 
@@ -77,9 +75,3 @@ def export_tickets(session: Session, conversation_id: int) -> list[dict[str, Any
             }
         )
     return out
-
-
-def register() -> None:
-    """Plug tickets into erasure and export."""
-    register_eraser("tickets", erase_tickets)
-    register_exporter("tickets", export_tickets)
