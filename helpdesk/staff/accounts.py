@@ -142,6 +142,20 @@ def set_password(session: Session, staff_id: int, password: str) -> None:
     session.execute(delete(StaffSession).where(StaffSession.staff_id == staff_id))
 
 
+def change_own_password(session: Session, staff_id: int, current: str, new: str) -> None:
+    """A signed-in person changes their password; the current one must be right.
+
+    Raises ``AccountError("wrong_password")`` or ``PasswordRuleError``; every session of
+    the account ends (the caller starts a fresh one).
+    """
+    user = _user(session, staff_id)
+    if not passwords.verify_password(user.password_hash, current[: passwords.MAX_LENGTH]):
+        raise AccountError("wrong_password")
+    if new == current:
+        raise AccountError("same_password")
+    set_password(session, staff_id, new)
+
+
 def set_role(session: Session, staff_id: int, role: Role) -> None:
     """Change the role; the account's sessions end so that no stale rights remain."""
     user = _user(session, staff_id)

@@ -12,13 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from helpdesk.db import Database
 from helpdesk.deps import DbDep
-from helpdesk.places.csvio import COLUMNS
 from helpdesk.places.models import Place
 from helpdesk.staff import accounts, audit
 from helpdesk.staff.deps import render_staff, require_roles
 from helpdesk.staff.messages import error_text
 from helpdesk.staff.passwords import PasswordRuleError
-from helpdesk.staff.places_admin import PlaceInvalid, PlaceNotFound, get_view, update_place
 from helpdesk.staff.principal import Role, StaffPrincipal
 from helpdesk.texts import text
 
@@ -339,78 +337,3 @@ async def audit_log(
             "next_before": rows[-1].id if len(rows) == PAGE_SIZE else None,
         },
     )
-
-
-@router.get("/places", response_class=HTMLResponse)
-async def places_list(request: Request, principal: Admin, db: DbDep) -> Response:
-    """The registry, with links to the edit form."""
-    places = await run_in_threadpool(_place_choices_with_keys, db)
-    return render_staff(request, principal, "staff/admin/places.html", {"places": places})
-
-
-def _place_choices_with_keys(db: Database) -> list[dict[str, Any]]:
-    with db.read_session() as session:
-        rows = session.execute(
-            select(
-                Place.key, Place.name, Place.stadtbezirk, Place.stufe, Place.is_example_data
-            ).order_by(Place.stadtbezirk, Place.name)
-        )
-        return [
-            {"key": k, "name": n, "stadtbezirk": b, "stufe": s, "example": e}
-            for k, n, b, s, e in rows
-        ]
-
-
-@router.get("/places/{key}", response_class=HTMLResponse)
-async def place_edit(key: str, request: Request, principal: Admin, db: DbDep) -> Response:
-    def load() -> dict[str, str] | None:
-        with db.read_session() as session:
-            view = get_view(session, key)
-            return None if view is None else view.cells
-
-    cells = await run_in_threadpool(load)
-    if cells is None:
-        return render_staff(request, principal, "staff/not_found.html", status_code=404)
-    return render_staff(
-        request,
-        principal,
-        "staff/admin/place_edit.html",
-        {
-            "key": key,
-            "cells": cells,
-            "columns": COLUMNS,
-            "errors": {},
-            "done": request.query_params.get("ok"),
-        },
-    )
-
-
-@router.post("/places/{key}", response_class=HTMLResponse)
-async def place_save(key: str, request: Request, principal: Admin, db: DbDep) -> Response:
-    """Save the edit form; every problem is shown next to its field."""
-    form = await request.form()
-    cells = {column: str(form.get(column, "")) for column in COLUMNS}
-    cells["key"] = key
-
-    def run() -> int:
-        with db.session() as session:
-            view = update_place(session, key, cells)
-            audit.record(session, principal, "place.update", "place", view.id, {"key": key})
-            return view.id
-
-    try:
-        await run_in_threadpool(run)
-    except PlaceNotFound:
-        return render_staff(request, principal, "staff/not_found.html", status_code=404)
-    except PlaceInvalid as error:
-        errors: dict[str, list[str]] = {}
-        for problem in error.errors:
-            errors.setdefault(problem.column or "key", []).append(problem.message)
-        return render_staff(
-            request,
-            principal,
-            "staff/admin/place_edit.html",
-            {"key": key, "cells": cells, "columns": COLUMNS, "errors": errors, "done": None},
-            status_code=422,
-        )
-    return RedirectResponse(f"/staff/admin/places/{key}?ok=saved", status_code=303)

@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from helpdesk.staff.accounts import principal_for
-from helpdesk.staff.models import StaffSession, StaffUser
-from helpdesk.staff.principal import StaffPrincipal
+from helpdesk.staff.models import StaffPlace, StaffSession, StaffUser
+from helpdesk.staff.principal import Role, StaffPrincipal
 
 # last_seen_at is written at most this often, so that reads do not all become writes.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -66,29 +65,49 @@ def start_session(session: Session, staff_id: int, policy: SessionPolicy, now: d
 def load_session(
     session: Session, session_id: str, policy: SessionPolicy, now: datetime
 ) -> ActiveSession | None:
-    """The active session for a cookie value, or None if unknown, expired or idle."""
+    """The active session for a cookie value, or None if unknown, expired or idle.
+
+    One round trip (session, account and place memberships joined), no ORM objects:
+    this runs on every staff request.
+    """
     if not session_id or len(session_id) > 128:
         return None
     id_hash = hash_session_id(session_id)
-    row = session.execute(
-        select(StaffSession, StaffUser)
+    rows = session.execute(
+        select(
+            StaffSession.csrf_token,
+            StaffSession.last_seen_at,
+            StaffSession.expires_at,
+            StaffUser.id,
+            StaffUser.username,
+            StaffUser.display_name,
+            StaffUser.role,
+            StaffUser.active,
+            StaffPlace.place_id,
+        )
         .join(StaffUser, StaffUser.id == StaffSession.staff_id)
+        .outerjoin(StaffPlace, StaffPlace.staff_id == StaffUser.id)
         .where(StaffSession.id_hash == id_hash)
-    ).one_or_none()
-    if row is None:
+    ).all()
+    if not rows:
         return None
-    staff_session, user = row
-    if (
-        not user.active
-        or now >= staff_session.expires_at
-        or now - staff_session.last_seen_at >= policy.idle
-    ):
+    csrf_token, last_seen_at, expires_at, staff_id, username, display_name, role, active, _ = rows[
+        0
+    ]
+    if not active or now >= expires_at or now - last_seen_at >= policy.idle:
         return None
+    principal = StaffPrincipal(
+        id=staff_id,
+        username=username,
+        display_name=display_name,
+        role=Role(role),
+        place_ids=frozenset(row.place_id for row in rows if row.place_id is not None),
+    )
     return ActiveSession(
-        principal=principal_for(session, user),
-        csrf_token=staff_session.csrf_token,
+        principal=principal,
+        csrf_token=csrf_token,
         id_hash=id_hash,
-        needs_touch=now - staff_session.last_seen_at >= TOUCH_INTERVAL,
+        needs_touch=now - last_seen_at >= TOUCH_INTERVAL,
     )
 
 

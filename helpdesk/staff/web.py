@@ -58,13 +58,15 @@ router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
 
 def register(app: FastAPI) -> None:
     """Add the staff routes (login, home, admin, places API) and error handlers."""
-    from helpdesk.staff import admin, places_api
+    from helpdesk.staff import account_web, admin, admin_places, places_api
 
     app.state.templates.env.filters["berlin"] = berlin_time
     app.add_exception_handler(StaffAuthRequired, on_auth_required)
     app.add_exception_handler(StaffForbidden, on_forbidden)
     app.include_router(router)
+    app.include_router(account_web.router)
     app.include_router(admin.router)
+    app.include_router(admin_places.router)
     app.include_router(places_api.router)
 
 

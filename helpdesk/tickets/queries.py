@@ -33,7 +33,8 @@ from helpdesk.tickets.service import load_ticket
 CANNED = Path(__file__).resolve().parent / "data" / "canned_replies.yml"
 OPEN = "offen"  # filter value: every open state
 AGES = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "7d": timedelta(days=7)}
-MAX_ROWS = 500
+PAGE_ROWS = 50  # the queue shows the most urgent first; filters narrow it down
+EXPORT_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,14 @@ def _queue_query(
 
 
 def list_tickets(
-    session: Session, principal: StaffPrincipal, filters: TicketFilter, *, now: datetime
+    session: Session,
+    principal: StaffPrincipal,
+    filters: TicketFilter,
+    *,
+    now: datetime,
+    limit: int = PAGE_ROWS,
 ) -> list[TicketRow]:
-    """The principal's queue: most urgent first, then oldest."""
+    """The principal's queue: most urgent first, then oldest (``limit`` rows)."""
     query = _queue_query(principal)
     if filters.state == OPEN:
         query = query.where(Ticket.state.in_(sorted(OPEN_STATES)))
@@ -150,7 +156,7 @@ def list_tickets(
     rank = case(
         (Ticket.priority == Priority.DRINGEND, 0), (Ticket.priority == Priority.HOCH, 1), else_=2
     )
-    query = query.order_by(rank, Ticket.created_at, Ticket.id).limit(MAX_ROWS)
+    query = query.order_by(rank, Ticket.created_at, Ticket.id).limit(limit)
     return [_row(*row, now=now) for row in session.execute(query).all()]
 
 

@@ -94,7 +94,13 @@ def _queue_context(
     rows = queries.list_tickets(session, principal, _filters(**args), now=now)
     audit.record(session, principal, "ticket.list", "ticket", None, {"count": len(rows)}, at=now)
     places = queries.places_for(session, principal)
-    return {"rows": rows, "args": args, "places": places, "now": now}
+    return {
+        "rows": rows,
+        "args": args,
+        "places": places,
+        "now": now,
+        "page_rows": queries.PAGE_ROWS,
+    }
 
 
 @router.get("", response_class=HTMLResponse)
@@ -120,7 +126,9 @@ async def export(principal: TicketStaff, db: DbDep, clock: ClockDep, args: Filte
     """The filtered queue as CSV (no contact data, no message texts)."""
 
     def work(session: Session) -> list[queries.TicketRow]:
-        rows = queries.list_tickets(session, principal, _filters(**args), now=clock())
+        rows = queries.list_tickets(
+            session, principal, _filters(**args), now=clock(), limit=queries.EXPORT_ROWS
+        )
         audit.record(session, principal, "ticket.export", "ticket", None, {"count": len(rows)})
         return rows
 

@@ -259,7 +259,7 @@ def test_place_edit_form_saves_and_shows_errors_at_the_field(
         f"/staff/admin/places/{key}", data={**cells, "postcode": "1", "csrf_token": csrf}
     )
     assert (
-        bad.status_code == 422 and 'aria-invalid="true" aria-describedby="e-postcode"' in bad.text
+        bad.status_code == 422 and 'aria-invalid="true" aria-describedby="f-e-postcode"' in bad.text
     )
     good = client.post(
         f"/staff/admin/places/{key}",
@@ -268,3 +268,31 @@ def test_place_edit_form_saves_and_shows_errors_at_the_field(
     )
     assert good.status_code == 303
     assert client.get(f"/staff/api/places/{key}").json()["name"] == "Umbenannt"
+
+
+def test_admin_creates_and_deletes_a_place_through_the_pages(
+    client: TestClient, db: Database
+) -> None:
+    _, admin_pw = create_staff(db, "root", Role.ADMIN)
+    csrf = login(client, "root", admin_pw)
+    cells = {
+        k: "; ".join(v) if isinstance(v, list) else str(v) for k, v in _place_body("neuort").items()
+    }
+    cells["is_example_data"] = "nein"
+    bad = client.post("/staff/admin/places", data={**cells, "stufe": "9", "csrf_token": csrf})
+    assert bad.status_code == 422 and 'aria-describedby="new-e-stufe"' in bad.text
+    created = client.post(
+        "/staff/admin/places", data={**cells, "csrf_token": csrf}, follow_redirects=False
+    )
+    assert created.status_code == 303
+    assert created.headers["location"] == "/staff/admin/places/neuort?ok=created"
+    twice = client.post("/staff/admin/places", data={**cells, "csrf_token": csrf})
+    assert twice.status_code == 422 and "Diesen Schlüssel gibt es schon." in twice.text
+    deleted = client.post(
+        "/staff/admin/places/neuort/delete", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert deleted.headers["location"] == "/staff/admin/places?ok=deleted"
+    with db.read_session() as session:
+        assert get_place(session, "neuort") is None
+    actions = [(a, d) for a, kind, _, d in _audit(db) if kind == "place"]
+    assert actions == [("place.create", {"key": "neuort"}), ("place.delete", {"key": "neuort"})]
