@@ -15,7 +15,6 @@ from fastapi.templating import Jinja2Templates
 
 from helpdesk import health, migrate
 from helpdesk.analytics import web as analytics_web
-from helpdesk.hooks import register_privacy_hooks
 from helpdesk.channels import sms, telegram, web
 from helpdesk.channels.delivery import OutboxDelivery, Sender, WebSender
 from helpdesk.channels.rasa import RasaClient, RasaUnavailable
@@ -23,6 +22,7 @@ from helpdesk.conversations import service
 from helpdesk.conversations.notify import Notifier
 from helpdesk.conversations.worker import InboxWorker
 from helpdesk.db import Database, utcnow
+from helpdesk.hooks import register_privacy_hooks
 from helpdesk.internal import knowledge as internal_knowledge
 from helpdesk.internal import places as internal_places
 from helpdesk.internal import tickets as internal_tickets
@@ -100,8 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Nothing starts until the lifespan runs."""
     settings = settings or get_settings()
     _check(settings)
-    register_privacy_hooks()
     keys = Keyring.from_settings(settings)
+    register_privacy_hooks(keys)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

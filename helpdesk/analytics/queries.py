@@ -477,7 +477,7 @@ def tickets_by_place(session: Session, filters: Filters, now: datetime | None = 
             Ticket.first_response_due_at,
             Ticket.resolved_at,
         )
-        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .outerjoin(Conversation, Conversation.id == Ticket.conversation_id)
         .where(Ticket.created_at >= start, Ticket.created_at < end)
     )
     if filters.channel is not None:

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from helpdesk.deps import DbDep, NotifierDep
+from helpdesk.analytics.events import record_for_sender
+from helpdesk.analytics.models import Outcome
+from helpdesk.deps import DbDep, NotifierDep, SettingsDep
 from helpdesk.internal.auth import require_internal_caller
 from helpdesk.internal.places import ClockDep, SnapshotDep
+from helpdesk.places.geo import get_geography
+from helpdesk.settings import Settings
 from helpdesk.tickets.errors import ConversationNotFound
 from helpdesk.tickets.handoff import HandoffPlan, HandoffRequest, hand_off, plan_handoff
 from helpdesk.tickets.models import Priority, TicketType
 from helpdesk.tickets.service import DueRules, Opened
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(
     prefix="/internal/tickets",
@@ -88,6 +96,7 @@ async def create(
     rules: DueRulesDep,
     notifier: NotifierDep,
     request_: Request,
+    settings: SettingsDep,
 ) -> HandoffOut:
     """Open the ticket the citizen agreed to (an open one is returned, not duplicated)."""
     keys = request_.app.state.keys
@@ -106,7 +115,12 @@ async def create(
 
     def run() -> tuple[Opened, HandoffPlan]:
         with db.session() as session:
-            return hand_off(session, request, now=now(), rules=rules, keys=keys, snapshot=snapshot)
+            opened, plan = hand_off(
+                session, request, now=now(), rules=rules, keys=keys, snapshot=snapshot
+            )
+            if opened.created:
+                _record_handoff(session, settings, request, plan)
+            return opened, plan
 
     try:
         opened, plan = await run_in_threadpool(run)
@@ -116,3 +130,22 @@ async def create(
         notifier.tickets_changed()
     out = _plan_out(plan)
     return HandoffOut(**out.model_dump(), ticket_id=opened.ticket_id, created=opened.created)
+
+
+def _record_handoff(
+    session: Session, settings: Settings, request: HandoffRequest, plan: HandoffPlan
+) -> None:
+    """The pseudonymous demand event of a handoff, in the ticket's own transaction."""
+    district = get_geography().canonical(request.stadtbezirk) if request.stadtbezirk else None
+    try:
+        record_for_sender(
+            session,
+            sender=request.pseudonym,
+            key=settings.pseudonym_key.get_secret_value(),
+            outcome=Outcome.HANDED_OFF,
+            stadtbezirk=district,
+            topic=request.topic or None,
+            place_id=plan.place_id,
+        )
+    except ValueError:  # an unexpected topic: the ticket matters more than the statistic
+        log.warning("analytics: handoff event not recorded (unexpected category)")

@@ -47,9 +47,6 @@ class _MissingKeys(SystemExit):
 
 
 def _setup() -> tuple[Settings, Database, Keyring, RasaTracker | None]:
-    from helpdesk.hooks import register_privacy_hooks
-
-    register_privacy_hooks()
     settings = Settings()
     try:
         Keyring.from_settings(settings)
@@ -62,7 +59,11 @@ def _setup() -> tuple[Settings, Database, Keyring, RasaTracker | None]:
         raise _MissingKeys(2) from exc
     migrate.upgrade(settings.database_url)
     tracker = RasaTracker(settings.rasa_tracker_url) if settings.rasa_tracker_url else None
-    return settings, Database(settings.database_url), Keyring.from_settings(settings), tracker
+    from helpdesk.hooks import register_privacy_hooks
+
+    keys = Keyring.from_settings(settings)
+    register_privacy_hooks(keys)
+    return settings, Database(settings.database_url), keys, tracker
 
 
 def rotate_keys(session: Session, keys: Keyring) -> int:

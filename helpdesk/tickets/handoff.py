@@ -118,7 +118,9 @@ def hand_off(
             callback_window=request.callback_window
             if request.type == TicketType.RUECKRUF
             else None,
-            phone=phone if request.type == TicketType.RUECKRUF else None,
+            phone=keys.encrypt(phone[:40])
+            if phone and request.type == TicketType.RUECKRUF
+            else None,
         ),
         now=now,
         rules=rules,

@@ -65,7 +65,10 @@ class Ticket(Base):
     __table_args__ = (Index("ix_ticket_queue", "state", "place_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"), index=True)
+    # NULL once the citizen had their data erased: the ticket's figures stay, the link goes.
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id"), index=True, nullable=True
+    )
     open_conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversation.id"), unique=True, nullable=True
     )
@@ -78,7 +81,8 @@ class Ticket(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
     callback_window: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Encrypted with the contact keys (helpdesk.privacy.crypto), like every phone number.
+    phone: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

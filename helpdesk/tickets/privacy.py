@@ -14,14 +14,13 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from helpdesk.privacy.crypto import Keyring
 from helpdesk.tickets.models import OPEN_STATES, Ticket, TicketMessage, TicketState
 
 
 def erase_tickets(session: Session, conversation_id: int) -> int:
     """Delete the threads and personal fields of the conversation's tickets."""
-    ids = list(
-        session.scalars(select(Ticket.id).where(Ticket.conversation_id == conversation_id))
-    )
+    ids = list(session.scalars(select(Ticket.id).where(Ticket.conversation_id == conversation_id)))
     if not ids:
         return 0
     deleted = session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(ids)))
@@ -44,7 +43,7 @@ def erase_tickets(session: Session, conversation_id: int) -> int:
     return len(ids) + int(deleted.rowcount)  # type: ignore[attr-defined]
 
 
-def export_tickets(session: Session, conversation_id: int) -> list[dict[str, Any]]:
+def export_tickets(session: Session, conversation_id: int, keys: Keyring) -> list[dict[str, Any]]:
     """The citizen's tickets with their thread (internal notes are staff working notes
     about the request and are included too: Art. 15 covers them)."""
     tickets = session.scalars(
@@ -66,7 +65,7 @@ def export_tickets(session: Session, conversation_id: int) -> list[dict[str, Any
                 "stadtbezirk": ticket.stadtbezirk,
                 "summary": ticket.summary,
                 "callback_window": ticket.callback_window,
-                "phone": ticket.phone,
+                "phone": keys.decrypt(ticket.phone) if ticket.phone else None,
                 "created_at": ticket.created_at.isoformat(),
                 "messages": [
                     {"author": m.author, "text": m.text, "at": m.created_at.isoformat()}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.conversations.models import Conversation, InboundMessage, OutboundMessage
 from helpdesk.places.models import Place
+from helpdesk.privacy.crypto import Keyring
 from helpdesk.staff.models import StaffPlace, StaffUser
 from helpdesk.staff.principal import TICKET_ROLES, Role, StaffPrincipal
 from helpdesk.tickets.errors import NotAllowed
@@ -185,7 +186,12 @@ def _row(
 
 
 def get_ticket_view(
-    session: Session, principal: StaffPrincipal, ticket_id: int, *, now: datetime
+    session: Session,
+    principal: StaffPrincipal,
+    ticket_id: int,
+    *,
+    now: datetime,
+    keys: Keyring | None = None,
 ) -> TicketView:
     """One ticket with transcript, thread and history, if the principal may see it."""
     ticket = load_ticket(session, principal, ticket_id)
@@ -210,9 +216,11 @@ def get_ticket_view(
     return TicketView(
         row=_row(*row, now=now),
         callback_window=ticket.callback_window,
-        phone=ticket.phone,
+        phone=keys.decrypt(ticket.phone) if ticket.phone and keys else None,
         first_response_at=ticket.first_response_at,
-        transcript=transcript(session, ticket.conversation_id, until=ticket.created_at),
+        transcript=transcript(session, ticket.conversation_id, until=ticket.created_at)
+        if ticket.conversation_id is not None
+        else [],
         thread=thread,
         history=history,
         places=[

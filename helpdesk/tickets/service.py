@@ -146,7 +146,7 @@ def open_ticket(session: Session, data: TicketCreate, *, now: datetime, rules: D
         stadtbezirk=data.stadtbezirk,
         summary=data.summary[:MAX_TEXT],
         callback_window=(data.callback_window or None) and data.callback_window[:100],
-        phone=(data.phone or None) and data.phone[:40],
+        phone=data.phone or None,  # already encrypted by the caller
         first_response_due_at=compute_due(session, data.place_id, data.priority, now, rules),
         created_at=now,
         updated_at=now,
@@ -264,6 +264,8 @@ def set_state(
         return None
     was_open = ticket.state in OPEN_STATES
     if not was_open and new in OPEN_STATES:
+        if ticket.conversation_id is None:
+            raise InvalidChange("the citizen had their data erased")
         if get_open_ticket(session, ticket.conversation_id) is not None:
             raise InvalidChange("the conversation has another open ticket")
         ticket.open_conversation_id = ticket.conversation_id

@@ -198,7 +198,9 @@ async def view(
     """One ticket: transcript, thread, reply box, canned replies, actions, history."""
 
     def work(session: Session) -> queries.TicketView:
-        view = queries.get_ticket_view(session, principal, ticket_id, now=clock())
+        view = queries.get_ticket_view(
+            session, principal, ticket_id, now=clock(), keys=request.app.state.keys
+        )
         audit.record(session, principal, "ticket.view", "ticket", ticket_id)
         return view
 

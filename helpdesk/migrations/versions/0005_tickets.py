@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "ticket",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("conversation_id", sa.Integer(), nullable=False),
+        sa.Column("conversation_id", sa.Integer(), nullable=True),
         sa.Column("open_conversation_id", sa.Integer(), nullable=True),
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("state", sa.String(length=24), nullable=False),
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("callback_window", sa.String(length=100), nullable=True),
-        sa.Column("phone", sa.String(length=40), nullable=True),
+        sa.Column("phone", sa.Text(), nullable=True),
         sa.Column("first_response_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("first_response_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
