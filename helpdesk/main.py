@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.notifier = notifier
         app.state.rasa = rasa
         app.state.knowledge = knowledge
+        app.state.tracker = tracker
         app.state.place_snapshot = PlaceSnapshot()
         app.state.due_rules = tickets.due_rules_from(
             settings.tickets_central_hours,

@@ -19,9 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from helpdesk.conversations.notify import Notifier, wait_for
 from helpdesk.deps import DbDep, NotifierDep
 from helpdesk.internal.tickets import DueRulesDep
+from helpdesk.privacy.erasure import erase_conversation
 from helpdesk.staff import audit
 from helpdesk.staff.deps import ClockDep, CsrfChecked, StaffForbidden, render_staff, require_roles
 from helpdesk.staff.principal import Role, StaffPrincipal
+from helpdesk.texts import text as citizen_text
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.errors import InvalidChange, NotAllowed, TicketNotFound
 from helpdesk.tickets.models import OPEN_STATES, Priority, TicketState
@@ -386,3 +388,41 @@ async def transfer(
         return response
     # The ticket left the helper's places: back to the queue.
     return RedirectResponse("/staff/tickets?verschoben=1", status_code=303)
+
+
+@router.post("/{ticket_id}/erase")
+async def erase_citizen(
+    request: Request,
+    ticket_id: int,
+    principal: TicketStaff,
+    _csrf: CsrfChecked,
+    db: DbDep,
+    notifier: NotifierDep,
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Art. 17 on the citizen's request, by an admin: the same erasure as "LÖSCHEN"."""
+    tracker = getattr(request.app.state, "tracker", None)
+
+    def work(session: Session) -> None:
+        ticket = service.load_ticket(session, principal, ticket_id, for_update=True)
+        if principal.role != Role.ADMIN:
+            raise NotAllowed(principal.role)
+        if confirm != "ja" or ticket.conversation_id is None:
+            raise InvalidChange("not confirmed, or erased already")
+        erase_conversation(
+            session,
+            ticket.conversation_id,
+            actor=f"staff:{principal.id}",
+            tracker=tracker,
+            farewell=citizen_text("erase_done"),
+        )
+        audit.record(session, principal, "ticket.erase_citizen", "ticket", ticket_id)
+
+    try:
+        await _run(db, work)
+    except TicketNotFound:
+        return _not_found(request, principal)
+    except InvalidChange:
+        return RedirectResponse(f"/staff/tickets/{ticket_id}?fehler=ticket.erase", status_code=303)
+    notifier.outbound_stored()
+    return RedirectResponse("/staff/tickets?geloescht=1", status_code=303)

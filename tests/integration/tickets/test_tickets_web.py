@@ -8,6 +8,7 @@ requests are refused; citizen text is escaped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from fastapi.routing import APIRoute
@@ -74,6 +75,7 @@ def _endpoints(ticket_id: int, place: int) -> list[tuple[str, str, dict[str, str
         ("POST", f"{base}/priority", {"priority": "dringend"}),
         ("POST", f"{base}/assign", {"assignee": ""}),
         ("POST", f"{base}/transfer", {"place": str(place)}),
+        ("POST", f"{base}/erase", {"confirm": "ja"}),
     ]
 
 
@@ -219,3 +221,38 @@ def test_coordinator_sees_every_queue_and_transfers(
     )
     with db.read_session() as session:
         assert session.get_one(Ticket, world.central).place_id == world.place_a
+
+
+def test_only_an_admin_erases_a_tickets_citizen_and_the_citizen_is_told(
+    client: TestClient, db: Database, world: World
+) -> None:
+    from helpdesk.conversations.models import Conversation, InboundMessage
+    from helpdesk.privacy.erasure import finish_erasures
+    from helpdesk.texts import text
+
+    _, password = create_staff(db, "anna", Role.HELPER, [world.place_a])
+    csrf = login(client, "anna", password)
+    path = f"/staff/tickets/{world.ticket_a}/erase"
+    refused = client.post(path, data={"confirm": "ja", "csrf_token": csrf}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert "Daten jetzt löschen" not in client.get(f"/staff/tickets/{world.ticket_a}").text
+    client.post("/staff/logout", data={"csrf_token": csrf})
+    _, password = create_staff(db, "root", Role.ADMIN)
+    csrf = login(client, "root", password)
+    assert "Daten jetzt löschen" in client.get(f"/staff/tickets/{world.ticket_a}").text
+    unconfirmed = client.post(path, data={"csrf_token": csrf}, follow_redirects=False)
+    assert "fehler=ticket.erase" in unconfirmed.headers["location"]
+    done = client.post(path, data={"confirm": "ja", "csrf_token": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/staff/tickets?geloescht=1"
+    with db.read_session() as session:
+        ticket = session.get_one(Ticket, world.ticket_a)
+        assert ticket.conversation_id is None and ticket.summary == ""
+        farewell = session.scalars(select(OutboundMessage.text)).all()
+        assert farewell == [text("erase_done")]  # the last message to the citizen
+        actions = session.scalars(select(AuditEntry.action)).all()
+    assert "ticket.erase_citizen" in actions
+    with db.session() as session:
+        finish_erasures(session, now=utcnow() + timedelta(minutes=2))
+    with db.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+        assert session.scalar(select(func.count()).select_from(Conversation)) == 2  # the others
