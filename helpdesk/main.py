@@ -20,7 +20,7 @@ from helpdesk.channels.delivery import OutboxDelivery, Sender, WebSender
 from helpdesk.channels.rasa import RasaClient, RasaUnavailable
 from helpdesk.conversations import service
 from helpdesk.conversations.notify import Notifier
-from helpdesk.conversations.worker import InboxWorker
+from helpdesk.conversations.worker import InboxWorker, LocalHandlers
 from helpdesk.db import Database, utcnow
 from helpdesk.hooks import register_privacy_hooks
 from helpdesk.internal import knowledge as internal_knowledge
@@ -138,7 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             poll_interval=settings.poll_interval_seconds,
             give_up_after_seconds=settings.give_up_after_seconds,
             pause=lambda session, claim: tickets.absorb_inbound(session, claim, now=utcnow()),
-            local=PrivacyCommands(db, notice=short_notice(settings), tracker=tracker),
+            local=LocalHandlers(
+                PrivacyCommands(db, notice=short_notice(settings), tracker=tracker),
+                sms.SmsKeywords(db),
+            ),
         )
         privacy_job = PrivacyJob(
             db,

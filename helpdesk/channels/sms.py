@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from twilio.base.exceptions import TwilioRestException
 from twilio.http import AsyncHttpClient
@@ -27,7 +28,7 @@ from helpdesk.channels.delivery import Delivery, Outcome
 from helpdesk.channels.render import render_sms
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel
-from helpdesk.conversations.service import OutboundClaim, Reply
+from helpdesk.conversations.service import InboundClaim, OutboundClaim, Reply
 from helpdesk.conversations.text import InvalidMessage, clean_text
 from helpdesk.db import Database
 from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
@@ -304,3 +305,23 @@ class SmsSender:
     def _opt_out(self, conversation_id: int) -> None:
         with self._db.session() as session:
             sms_state.opt_out(session, conversation_id)
+
+
+class SmsKeywords:
+    """The inbox worker's local handler for SMS keywords deferred by ``receive_sms``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def handle(self, claim: InboundClaim) -> bool | str:
+        """See ``helpdesk.conversations.worker.LocalHandler``."""
+        if claim.channel != "sms":
+            return False
+        return await asyncio.to_thread(self._answer, claim)
+
+    def _answer(self, claim: InboundClaim) -> bool | str:
+        with self._db.session() as session:
+            return sms_state.answer_in_order(session, claim)
+
+    def before_complete(self, session: Session, claim: InboundClaim, replies: list[Reply]) -> None:
+        """Nothing to do after Rasa answered."""

@@ -14,8 +14,14 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from helpdesk.conversations import service
-from helpdesk.conversations.models import Conversation, InboundMessage
-from helpdesk.conversations.service import Button, Received, answer_locally
+from helpdesk.conversations.models import Conversation, InboundMessage, InboundStatus
+from helpdesk.conversations.service import (
+    Button,
+    InboundClaim,
+    Received,
+    Reply,
+    answer_locally,
+)
 from helpdesk.db import Base, UTCDateTime, utcnow
 from helpdesk.texts import text as citizen_text
 
@@ -130,6 +136,57 @@ def _local_reply(keyword: Keyword | None, state: SmsState, body: str, now: datet
     return None
 
 
+def _depends_on_the_last_answer(keyword: Keyword | None, body: str) -> bool:
+    return keyword in (Keyword.MORE, Keyword.HELP) or (keyword is None and _is_number(body))
+
+
+def _earlier_unanswered(session: Session, conversation_id: int, inbound_id: int) -> bool:
+    """Whether an earlier message of the conversation still waits for its answer."""
+    return (
+        session.scalar(
+            select(InboundMessage.id)
+            .where(
+                InboundMessage.conversation_id == conversation_id,
+                InboundMessage.id < inbound_id,
+                InboundMessage.status.in_([InboundStatus.PENDING, InboundStatus.PROCESSING]),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def answer_in_order(
+    session: Session, claim: InboundClaim, *, now: datetime | None = None
+) -> bool | str:
+    """The inbox worker's turn for a deferred MEHR, HILFE or digit (see ``receive_sms``).
+
+    Returns True when answered here (the claim completed with the app's reply), the
+    payload of the chosen button for Rasa, or False when Rasa should get the text as is.
+    """
+    keyword = parse_keyword(claim.text)
+    if not _depends_on_the_last_answer(keyword, claim.text.strip()):
+        return False
+    if service.holds_claim(session, claim) is None:
+        return True  # another worker holds it now and answers it
+    now = now or utcnow()
+    state = get_state(session, claim.conversation_id)
+    body = claim.text.strip()
+    reply = _local_reply(keyword, state, body, now)
+    state.updated_at = now
+    if reply is not None:
+        service.complete_inbound(session, claim, [Reply(reply)], empty_reply=Reply(reply), now=now)
+        return True
+    if keyword is None and _is_number(body):
+        state.more_pages = []
+        payload = _assistant_text(keyword, state, body)
+        message = session.get(InboundMessage, claim.inbound_id)
+        if message is not None:
+            message.text = payload  # what the citizen chose, as a transcript shows it
+        return payload
+    return False
+
+
 def _assistant_text(keyword: Keyword | None, state: SmsState, body: str) -> str:
     if keyword is Keyword.HUMAN:
         return HUMAN_PAYLOAD
@@ -167,6 +224,13 @@ def receive_sms(
     if state.opted_out_at is not None and keyword not in (Keyword.START, Keyword.STOP):
         answer_locally(session, conversation, probe.inbound_id, None, now)
         return SmsReceived(probe, to_assistant=False, local_reply=False)
+    if _depends_on_the_last_answer(keyword, body) and _earlier_unanswered(
+        session, conversation.id, probe.inbound_id
+    ):
+        # MEHR, HILFE and digits refer to the last answer, which is not out yet: the
+        # inbox worker answers them in order, after it (``SmsKeywords``).
+        state.updated_at = now
+        return SmsReceived(probe, to_assistant=True, local_reply=False)
     reply = _local_reply(keyword, state, body, now)
     state.updated_at = now
     if reply is not None:

@@ -36,8 +36,9 @@ bot; when it returns True it has already recorded the message (see helpdesk.tick
 class LocalHandler(Protocol):
     """Answers some messages in the app itself, before Rasa (e.g. the privacy words)."""
 
-    async def handle(self, claim: InboundClaim) -> bool:
-        """True when ``claim`` was answered (and completed) here."""
+    async def handle(self, claim: InboundClaim) -> bool | str:
+        """True when ``claim`` was answered (and completed) here; a string is the text to
+        give Rasa instead of the message's own (a numbered choice's payload, say)."""
         ...
 
     def before_complete(self, session: Session, claim: InboundClaim, replies: list[Reply]) -> None:
@@ -97,17 +98,19 @@ class InboxWorker:
         """Ask the assistant and record the outcome; never loses the message."""
         # The privacy words (LÖSCHEN, DATENSCHUTZ) work even while a person handles the
         # conversation; everything else then goes to the ticket thread, not to the bot.
-        if self._local is not None and await self._local.handle(claim):
+        handled = await self._local.handle(claim) if self._local is not None else False
+        if handled is True:
             log.info("inbox: message %s answered by the app", claim.inbound_id)
             self._notifier.outbound_stored()
             return
+        assistant_text = handled if isinstance(handled, str) else claim.text
         if self._pause is not None and await asyncio.to_thread(self._paused, claim):
             log.info("inbox: message %s handed to the help desk", claim.inbound_id)
             self._notifier.tickets_changed()
             return
         try:
             replies = await self._assistant.send(
-                claim.pseudonym, claim.text, {"channel": claim.channel}
+                claim.pseudonym, assistant_text, {"channel": claim.channel}
             )
         except self._transient as exc:
             await asyncio.to_thread(self._defer, claim, f"{type(exc).__name__}: {exc}")
@@ -159,3 +162,23 @@ class InboxWorker:
             error,
             "; holding reply sent" if held else "",
         )
+
+
+class LocalHandlers:
+    """Several local handlers, asked in turn; the first that answers wins."""
+
+    def __init__(self, *handlers: LocalHandler) -> None:
+        self._handlers = handlers
+
+    async def handle(self, claim: InboundClaim) -> bool | str:
+        """See ``LocalHandler.handle``."""
+        for handler in self._handlers:
+            handled = await handler.handle(claim)
+            if handled is not False:
+                return handled
+        return False
+
+    def before_complete(self, session: Session, claim: InboundClaim, replies: list[Reply]) -> None:
+        """See ``LocalHandler.before_complete``."""
+        for handler in self._handlers:
+            handler.before_complete(session, claim, replies)

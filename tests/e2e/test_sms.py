@@ -127,7 +127,7 @@ def _scalar(database_url: str, sql: str) -> int:
 def test_sms_burst_survives_sigkill_and_every_message_is_answered_once(
     sms_app: AppRunner, fake_twilio: FakeTwilio
 ) -> None:
-    numbers, per_number = 20, 10
+    numbers, per_number = 50, 10  # 500 inbound SMS
     burst = [
         inbound_params(f"+4915100{c:05d}", "danke", f"SMcrash{c:05d}{n:05d}")
         for n in range(per_number)

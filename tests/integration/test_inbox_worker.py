@@ -134,3 +134,44 @@ async def test_message_unanswerable_for_too_long_gets_an_apology(db: Database) -
     assert _outbox(db) == [(OutboundKind.SYSTEM, text("processing_failed"))]
     with db.read_session() as session:
         assert session.scalar(select(InboundMessage.status)) == InboundStatus.FAILED
+
+
+async def test_sms_keywords_sent_before_the_last_answer_is_out_are_answered_in_order(
+    db: Database,
+) -> None:
+    from helpdesk.channels import sms_state
+    from helpdesk.channels.sms import SmsKeywords
+
+    with db.session() as session:
+        conversation = service.get_or_create_conversation(
+            session, channel="sms", address="+4915100000001", keys=KEYS
+        )
+        first = sms_state.receive_sms(
+            session, conversation, message_sid="SM1", body="Wie mache ich ein Foto?"
+        )
+        helpme = sms_state.receive_sms(session, conversation, message_sid="SM2", body="HILFE")
+        unknown = sms_state.receive_sms(session, conversation, message_sid="SM3", body="7")
+    assert first.to_assistant
+    # Not answered at once: the answer to the first question would come after them.
+    assert helpme.to_assistant and not helpme.local_reply
+    assert unknown.to_assistant and not unknown.local_reply
+    assert _outbox(db) == []
+    assistant = FakeAssistant()
+    worker = _worker(db, assistant, local=SmsKeywords(db))
+    worker.start()
+    try:
+        await _until(lambda: len(_outbox(db)) == 3)
+    finally:
+        await worker.stop()
+    assert [body for _, body in _outbox(db)] == [
+        "Antwort auf Wie mache ich ein Foto?",
+        text("sms_help"),
+        text("sms_unknown_choice"),
+    ]
+    assert assistant.calls == [(assistant.calls[0][0], "Wie mache ich ein Foto?")]
+    with db.session() as session:
+        conversation = service.get_or_create_conversation(
+            session, channel="sms", address="+4915100000001", keys=KEYS
+        )
+        later = sms_state.receive_sms(session, conversation, message_sid="SM4", body="HILFE")
+    assert later.local_reply and not later.to_assistant  # nothing pending: answered at once
