@@ -6,6 +6,7 @@ no path forgets a feature's personal data.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,12 +15,18 @@ from helpdesk.knowledge.privacy import erase_unanswered
 from helpdesk.privacy.crypto import Keyring
 from helpdesk.privacy.erasure import register_eraser
 from helpdesk.privacy.export import register_exporter
-from helpdesk.tickets.privacy import erase_tickets, export_tickets
+from helpdesk.privacy.retention import register_retainer
+from helpdesk.tickets.privacy import erase_tickets, expire_tickets, export_tickets
 
 
-def register_privacy_hooks(keys: Keyring) -> None:
-    """Register every feature's eraser and exporter (idempotent)."""
+def register_privacy_hooks(keys: Keyring, *, closed_ticket_days: int = 30) -> None:
+    """Register every feature's eraser, exporter and retention step (idempotent)."""
     register_eraser("tickets", erase_tickets)
+
+    def ticket_retention(session: Session, cutoff: datetime, now: datetime) -> int:
+        return expire_tickets(session, cutoff, now, closed_days=closed_ticket_days)
+
+    register_retainer("tickets", ticket_retention)
     register_eraser("unanswered_questions", erase_unanswered)
 
     def tickets(session: Session, conversation_id: int) -> Any:

@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     _check(settings)
     keys = Keyring.from_settings(settings)
-    register_privacy_hooks(keys)
+    register_privacy_hooks(keys, closed_ticket_days=settings.ticket_retention_days)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
         description="HMAC key of the blind index that finds a contact by its address.",
     )
     retention_days: int = Field(default=90, ge=1, description="Texts and contacts older: erased.")
+    ticket_retention_days: int = Field(
+        default=30, ge=1, description="Closed tickets lose thread and personal fields after this."
+    )
     retention_interval_seconds: float = 3600.0
     privacy_sweep_seconds: float = Field(
         default=5.0, description="How often pending erasures are finished (well under 1 min)."

@@ -62,7 +62,7 @@ def _setup() -> tuple[Settings, Database, Keyring, RasaTracker | None]:
     from helpdesk.hooks import register_privacy_hooks
 
     keys = Keyring.from_settings(settings)
-    register_privacy_hooks(keys)
+    register_privacy_hooks(keys, closed_ticket_days=settings.ticket_retention_days)
     return settings, Database(settings.database_url), keys, tracker
 
 

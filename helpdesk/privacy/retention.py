@@ -8,6 +8,7 @@ touched (nothing is lost). The report holds counts only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +25,17 @@ from helpdesk.conversations.models import (
 )
 from helpdesk.privacy.erasure import audit, erase_conversation
 from helpdesk.privacy.tracker import RasaTracker
+
+Retainer = Callable[[Session, datetime, datetime], int]
+"""A feature's own retention: (session, cutoff of the general period, now) -> rows erased.
+Runs before the hub's old messages go, so it can unlink what points at them."""
+
+_RETAINERS: dict[str, Retainer] = {}
+
+
+def register_retainer(name: str, retainer: Retainer) -> None:
+    """Add (or replace) a feature's retention step."""
+    _RETAINERS[name] = retainer
 
 
 @dataclass
@@ -77,6 +89,8 @@ def apply_retention(
         report.add("conversation", 1)
         for name, value in erasure.counts.items():
             report.add(name, value)
+    for name, retainer in _RETAINERS.items():
+        report.add(name, retainer(session, cutoff, now))
     _expire_old_messages(session, cutoff, report)
     if tracker is not None:
         report.add("rasa_events", tracker.erase_before(cutoff.timestamp(), dry_run=dry_run))

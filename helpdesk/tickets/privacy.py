@@ -9,6 +9,7 @@ figures need: place, topic, Stadtbezirk, priority, state and times.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -74,3 +75,33 @@ def export_tickets(session: Session, conversation_id: int, keys: Keyring) -> lis
             }
         )
     return out
+
+
+def expire_tickets(session: Session, cutoff: datetime, now: datetime, *, closed_days: int) -> int:
+    """Retention for tickets; returns how many thread entries and tickets it emptied.
+
+    Thread entries older than the general period go, like every message text (their links
+    to the hub's messages first, so those can go too). Tickets closed for longer than
+    ``closed_days`` lose their thread and personal fields and keep only their figures.
+    """
+    old = session.execute(delete(TicketMessage).where(TicketMessage.created_at < cutoff))
+    count = int(old.rowcount)  # type: ignore[attr-defined]
+    closed_cutoff = now - timedelta(days=closed_days)
+    done = list(
+        session.scalars(
+            select(Ticket.id).where(
+                Ticket.state.not_in([s.value for s in OPEN_STATES]),
+                Ticket.updated_at < closed_cutoff,
+                (Ticket.summary != "") | Ticket.phone.is_not(None),
+            )
+        )
+    )
+    if done:
+        gone = session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(done)))
+        session.execute(
+            update(Ticket)
+            .where(Ticket.id.in_(done))
+            .values(summary="", phone=None, callback_window=None)
+        )
+        count += len(done) + int(gone.rowcount)  # type: ignore[attr-defined]
+    return count

@@ -84,3 +84,46 @@ def test_erasure_covers_tickets_and_unanswered_questions_and_keeps_demand(
         ticket = session.scalars(select(Ticket)).one()
         assert ticket.conversation_id is None and ticket.state == "geschlossen"
         assert (ticket.topic, ticket.stadtbezirk) == ("geld_weg", "Eving")
+
+
+def test_retention_empties_long_closed_tickets_and_old_thread_texts(db: Database) -> None:
+    from helpdesk.privacy.retention import apply_retention
+    from helpdesk.tickets.models import TicketState
+
+    register_privacy_hooks(KEYS, closed_ticket_days=30)
+    now = utcnow()
+    with db.session() as session:
+        ids = []
+        for address, closed_days_ago in (("+491700000001", 40), ("+491700000002", 5)):
+            conversation = service.get_or_create_conversation(
+                session, channel="sms", address=address, keys=KEYS
+            )
+            ticket = Ticket(
+                conversation_id=conversation.id,
+                state=TicketState.GESCHLOSSEN,
+                summary=f"Zusammenfassung {address}",
+                phone=KEYS.encrypt(address),
+                topic="geld_weg",
+                updated_at=now - timedelta(days=closed_days_ago),
+            )
+            session.add(ticket)
+            session.flush()
+            session.add(TicketMessage(ticket_id=ticket.id, author="citizen", text="neu"))
+            session.add(
+                TicketMessage(
+                    ticket_id=ticket.id,
+                    author="citizen",
+                    text="alt",
+                    created_at=now - timedelta(days=100),
+                )
+            )
+            ids.append(ticket.id)
+    with db.session() as session:
+        report = apply_retention(session, now=now, days=90)
+    assert report.counts["tickets"] == 1 + 1 + 1 + 1  # old texts of both, one ticket, its entry
+    with db.read_session() as session:
+        old, recent = (session.get_one(Ticket, i) for i in ids)
+        assert (old.summary, old.phone, old.topic) == ("", None, "geld_weg")
+        assert recent.summary and recent.phone
+        texts = session.scalars(select(TicketMessage.text).order_by(TicketMessage.id)).all()
+    assert texts == ["neu"]  # the recent ticket's new entry; everything old is gone
