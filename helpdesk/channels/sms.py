@@ -255,6 +255,9 @@ class SmsSender:
         look for a recent SMS to the same number with the same text whose SID we never
         recorded: that is the lost attempt, and it is recorded instead of sent twice.
         """
+        if await asyncio.to_thread(self._recorded, claim.outbound_id):
+            log.info("sms: outbox row %s was sent and recorded already", claim.outbound_id)
+            return True
         recent = await self._client.messages.list_async(
             to=claim.address, from_=self._from, limit=RECONCILE_LOOKBACK
         )
@@ -267,6 +270,10 @@ class SmsSender:
         await asyncio.to_thread(self._record, claim, lost, "reconciled", pages[1:], choices)
         log.info("sms: outbox row %s had reached Twilio already; not sent again", claim.outbound_id)
         return True
+
+    def _recorded(self, outbound_id: int) -> bool:
+        with self._db.read_session() as session:
+            return sms_state.is_recorded(session, outbound_id)
 
     def _unrecorded(self, sids: list[str]) -> str | None:
         with self._db.read_session() as session:

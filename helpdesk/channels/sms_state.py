@@ -318,6 +318,15 @@ def record_sent(
     state.updated_at = now
 
 
+def is_recorded(session: Session, outbound_id: int) -> bool:
+    """Whether an SMS for this outbox row reached Twilio and was recorded already (the
+    process may have died before it marked the row sent)."""
+    found = session.scalar(
+        select(SmsMessage.sid).where(SmsMessage.outbound_message_id == outbound_id).limit(1)
+    )
+    return found is not None
+
+
 def first_unrecorded(session: Session, sids: list[str]) -> str | None:
     """The first of ``sids`` (in the given order) that no ``sms_message`` row holds."""
     known = set(session.scalars(select(SmsMessage.sid).where(SmsMessage.sid.in_(sids))))

@@ -15,7 +15,8 @@ from tests.e2e.webchat import WebChat
 
 pytestmark = pytest.mark.e2e
 
-QUESTION = "wie mache ich ein foto von meinem zebrafinken Quirinus"
+# Words no other test uses: Rasa's tracker store is shared by the e2e session.
+QUESTION = "wie mache ich ein foto von meinem wellensittich Theodolinde"
 
 
 def _dump(url: str) -> str:
@@ -35,7 +36,7 @@ def test_web_citizen_writes_loeschen_confirms_and_is_gone_within_a_minute(
     tracker_url = f"sqlite:///{app_runner.bot.tracker_db}"
     chat = WebChat(app_runner.url)
     assert chat.ask(QUESTION), "Rasa did not answer"
-    assert "zebrafinken" in _dump(tracker_url)  # Rasa's tracker holds the text now
+    assert "wellensittich" in _dump(tracker_url)  # Rasa's tracker holds the text now
 
     question = chat.ask("LÖSCHEN")
     assert question[0]["text"] == citizen_text("erase_question")
@@ -56,11 +57,11 @@ def test_web_citizen_writes_loeschen_confirms_and_is_gone_within_a_minute(
         time.sleep(1)
 
     everything = _dump(app_runner.database_url) + _dump(tracker_url)
-    for needle in ("zebrafinken", "Quirinus", "LÖSCHEN JA", chat.session_id):
+    for needle in ("wellensittich", "Theodolinde", "LÖSCHEN JA", chat.session_id):
         assert needle not in everything, f"{needle!r} survived the erasure"
     audit = _dump(app_runner.database_url)
     assert "'erasure', 'citizen', 'web'" in audit
     log = app_runner.log_text()
     assert "erased by citizen" in log
-    for needle in ("zebrafinken", "Quirinus", chat.session_id):
+    for needle in ("wellensittich", "Theodolinde", chat.session_id):
         assert needle not in log

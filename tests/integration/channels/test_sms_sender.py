@@ -207,3 +207,24 @@ async def test_retry_after_a_failed_attempt_sends_when_nothing_reached_twilio(
     assert retry is not None
     assert (await sender.send(retry)).outcome is Outcome.SENT
     assert fake_twilio.to(CITIZEN) == ["Gern geschehen!"]
+
+
+async def test_sms_recorded_before_a_crash_is_not_sent_again_after_restart(
+    db: Database, sender: sms.SmsSender, fake_twilio: FakeTwilio
+) -> None:
+    # The same text went to this number before (a frequent "Gern geschehen!"): matching by
+    # text alone would not tell which attempt was lost.
+    earlier = _queue(db, Reply("Gern geschehen!"))
+    assert (await sender.send(earlier)).outcome is Outcome.SENT
+    with db.session() as session:
+        service.finish_outbound(session, earlier, sent=True)
+    claim = _queue(db, Reply("Gern geschehen!"))
+    assert (await sender.send(claim)).outcome is Outcome.SENT
+    # The process dies here: the SMS is recorded, the outbox row is still "sending".
+    with db.session() as session:
+        service.release_unfinished(session)
+    with db.session() as session:
+        again = service.claim_next_outbound(session, keys=KEYS, channels=("sms",))
+    assert again is not None and again.outbound_id == claim.outbound_id and again.attempts == 2
+    assert (await sender.send(again)).outcome is Outcome.SENT
+    assert fake_twilio.to(CITIZEN) == ["Gern geschehen!", "Gern geschehen!"]  # not three
