@@ -39,6 +39,7 @@ from helpdesk.conversations import service as hub  # noqa: E402
 from helpdesk.db import Database, utcnow  # noqa: E402
 from helpdesk.places.models import Place  # noqa: E402
 from helpdesk.places.service import seed_example_places  # noqa: E402
+from helpdesk.privacy.crypto import Keyring, new_contact_key  # noqa: E402
 from helpdesk.staff import accounts  # noqa: E402
 from helpdesk.staff.principal import Role  # noqa: E402
 from helpdesk.tickets import service  # noqa: E402
@@ -62,6 +63,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+CONTACT_KEY = new_contact_key()
+INDEX_KEY = secrets.token_urlsafe(24)
+KEYS = Keyring(contact_keys=(CONTACT_KEY,), index_key=INDEX_KEY, pseudonym_key="bench")
+
+
 def seed(url: str) -> tuple[list[int], list[int]]:
     """Places, tickets and accounts; returns (ticket ids of the helper's places, all)."""
     migrate.upgrade(url)
@@ -76,7 +82,7 @@ def seed(url: str) -> tuple[list[int], list[int]]:
         mine, every = [], []
         for number in range(TICKETS):
             conversation = hub.get_or_create_conversation(
-                session, channel="web", address=f"bench-{number}", pseudonym_key="bench"
+                session, channel="web", address=f"bench-{number}", keys=KEYS
             )
             place_id = rng.choice([*places, None])
             opened = service.open_ticket(
@@ -170,6 +176,8 @@ def bench(name: str, url: str, seconds: float) -> None:
         "DIODO_RASA_URL": f"http://127.0.0.1:{free_port()}",
         "DIODO_INTERNAL_API_TOKEN": secrets.token_urlsafe(16),
         "DIODO_PSEUDONYM_KEY": secrets.token_urlsafe(16),
+        "DIODO_CONTACT_KEYS": CONTACT_KEY,
+        "DIODO_CONTACT_INDEX_KEY": INDEX_KEY,
         "DIODO_KNOWLEDGE_SEMANTIC": "false",
         "DIODO_STAFF_COOKIE_SECURE": "false",  # plain http on loopback in the benchmark
         "DIODO_STAFF_LOGIN_MAX_FAILURES": "1000",
