@@ -138,9 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             poll_interval=settings.poll_interval_seconds,
             give_up_after_seconds=settings.give_up_after_seconds,
             pause=lambda session, claim: tickets.absorb_inbound(session, claim, now=utcnow()),
+            # SMS digits first: a deferred "1" may be the privacy question's "Ja".
             local=LocalHandlers(
-                PrivacyCommands(db, notice=short_notice(settings), tracker=tracker),
                 sms.SmsKeywords(db),
+                PrivacyCommands(db, notice=short_notice(settings), tracker=tracker),
             ),
         )
         privacy_job = PrivacyJob(

@@ -605,8 +605,9 @@ def answer_locally(
 ) -> int | None:
     """Mark a stored inbound message done without Rasa, with an optional system reply.
 
-    Known gap: such a reply is queued at once, so it can overtake a Rasa answer to an
-    earlier message of the same conversation that is still being processed.
+    The reply is queued at once: callers use this only when no earlier message of the
+    conversation waits for its answer (``helpdesk.channels.sms_state.receive_sms``
+    otherwise leaves the message to the inbox worker, which answers in order).
     """
     message = session.get(InboundMessage, inbound_id)
     if message is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -165,18 +166,24 @@ class InboxWorker:
 
 
 class LocalHandlers:
-    """Several local handlers, asked in turn; the first that answers wins."""
+    """Several local handlers, asked in turn; the first that answers wins. A handler that
+    rewrites the text (a numbered choice into its payload) passes the new text on, so
+    later handlers see what the citizen chose ("1" = "LÖSCHEN JA", say)."""
 
     def __init__(self, *handlers: LocalHandler) -> None:
         self._handlers = handlers
 
     async def handle(self, claim: InboundClaim) -> bool | str:
         """See ``LocalHandler.handle``."""
+        result: bool | str = False
         for handler in self._handlers:
             handled = await handler.handle(claim)
-            if handled is not False:
-                return handled
-        return False
+            if handled is True:
+                return True
+            if isinstance(handled, str):
+                claim = replace(claim, text=handled)
+                result = handled
+        return result
 
     def before_complete(self, session: Session, claim: InboundClaim, replies: list[Reply]) -> None:
         """See ``LocalHandler.before_complete``."""

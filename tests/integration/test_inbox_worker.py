@@ -15,7 +15,7 @@ from helpdesk.conversations.models import (
     OutboundMessage,
 )
 from helpdesk.conversations.notify import Notifier
-from helpdesk.conversations.service import Reply
+from helpdesk.conversations.service import InboundClaim, Reply
 from helpdesk.conversations.worker import InboxWorker
 from helpdesk.db import Database, utcnow
 from helpdesk.texts import text
@@ -175,3 +175,46 @@ async def test_sms_keywords_sent_before_the_last_answer_is_out_are_answered_in_o
         )
         later = sms_state.receive_sms(session, conversation, message_sid="SM4", body="HILFE")
     assert later.local_reply and not later.to_assistant  # nothing pending: answered at once
+
+
+async def test_a_deferred_digit_reaches_later_local_handlers_as_the_chosen_payload(
+    db: Database,
+) -> None:
+    from helpdesk.channels import sms_state
+    from helpdesk.channels.sms import SmsKeywords
+    from helpdesk.conversations.worker import LocalHandlers
+
+    class Recorder:
+        """Stands in for the privacy handler: takes what it is given."""
+
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        async def handle(self, claim: InboundClaim) -> bool | str:
+            self.seen.append(claim.text)
+            return False
+
+        def before_complete(self, session: object, claim: object, replies: object) -> None:
+            pass
+
+    with db.session() as session:
+        conversation = service.get_or_create_conversation(
+            session, channel="sms", address="+4915100000002", keys=KEYS
+        )
+        sms_state.get_state(session, conversation.id).choices = [
+            {"title": "Ja, löschen", "payload": "LÖSCHEN JA"},
+            {"title": "Nein", "payload": "LÖSCHEN NEIN"},
+        ]
+        sms_state.receive_sms(session, conversation, message_sid="SM1", body="Hallo")
+        deferred = sms_state.receive_sms(session, conversation, message_sid="SM2", body="1")
+    assert deferred.to_assistant and not deferred.local_reply
+    recorder = Recorder()
+    assistant = FakeAssistant()
+    worker = _worker(db, assistant, local=LocalHandlers(SmsKeywords(db), recorder))
+    worker.start()
+    try:
+        await _until(lambda: len(_outbox(db)) == 2)
+    finally:
+        await worker.stop()
+    assert recorder.seen == ["Hallo", "LÖSCHEN JA"]
+    assert [text for _, text in assistant.calls] == ["Hallo", "LÖSCHEN JA"]

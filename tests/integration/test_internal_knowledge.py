@@ -4,7 +4,6 @@ unanswered questions, and articles edited on disk while the app runs."""
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,16 +17,11 @@ from helpdesk.main import create_app
 from helpdesk.settings import Settings
 from knowledge import default_articles_dir
 from tests.keys import SETTINGS_KEYS, keyring
+from tests.ports import closed_port as _closed_port
 from tests.unit.knowledge.factory import article_text
 
 TOKEN = "internal-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

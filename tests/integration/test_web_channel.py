@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,14 +14,9 @@ from helpdesk.main import create_app
 from helpdesk.settings import Settings
 from helpdesk.texts import text
 from tests.keys import SETTINGS_KEYS
+from tests.ports import closed_port as _closed_port
 
 TOKEN = "internal-test-token"
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

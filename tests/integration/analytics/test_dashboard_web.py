@@ -7,7 +7,7 @@ import html
 import io
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -139,4 +139,5 @@ def test_generated_data_is_announced(client: TestClient, db: Database) -> None:
     with db.session() as session:
         insert_demo(session, DemoSpec(events=500, year=2026))
     assert "Beispieldaten" in client.get(f"/staff/dashboard/luecken?{RANGE}").text
-    assert date(2026, 3, 1)  # the range lies inside the generated year
+    later = "von=2027-03-01&bis=2027-03-31"  # outside the generated year: no banner
+    assert "Beispieldaten" not in client.get(f"/staff/dashboard/luecken?{later}").text

@@ -6,7 +6,6 @@ app's own keyword replies go all the way out through the outbox to the fake Twil
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from tests.fakes.twilio import (
     signed_post,
 )
 from tests.keys import KEYS, SETTINGS_KEYS
+from tests.ports import closed_port as _closed_port
 
 PUBLIC_URL = "https://diodo.example.org"
 
@@ -54,12 +54,6 @@ def _sent(fake: FakeTwilio) -> list[Any]:
 
 CITIZEN = "+491701234567"
 INBOUND = "/sms/twilio/inbound"
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sms_settings(tmp_path: Path, fake: FakeTwilio, **overrides: object) -> Settings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,15 +18,10 @@ from helpdesk.main import create_app
 from helpdesk.settings import Settings
 from tests.fakes.telegram import TOKEN, FakeTelegram
 from tests.keys import SETTINGS_KEYS
+from tests.ports import closed_port as _closed_port
 
 SECRET = "webhook-secret_123"
 PATH = "/telegram/webhook"
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

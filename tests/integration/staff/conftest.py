@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -15,12 +14,7 @@ from helpdesk.main import create_app
 from helpdesk.settings import Settings
 from helpdesk.staff.deps import get_clock
 from tests.keys import SETTINGS_KEYS
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.ports import closed_port as _closed_port
 
 
 class Clock:

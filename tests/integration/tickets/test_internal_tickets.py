@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,16 +18,11 @@ from helpdesk.places.models import Place
 from helpdesk.settings import Settings
 from helpdesk.tickets.models import Ticket
 from tests.keys import SETTINGS_KEYS, keyring
+from tests.ports import closed_port as _closed_port
 
 TOKEN = "internal-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
