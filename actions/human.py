@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.app_client import AppUnavailable, get_app_client
+from actions.consent import consent_answer
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ URGENT_TOPICS = (
 CALLBACK = re.compile(r"anruf|anrufen|rückruf|zurückruf|telefon")
 DONT_KNOW = re.compile(r"weiß (ich )?nicht|weiss (ich )?nicht|keine ahnung|unbekannt|egal|^/deny")
 PHONE = re.compile(r"(\+?\d[\d /()-]{4,}\d)")
+# The app replaces every phone number a citizen writes with this placeholder and keeps
+# the number encrypted (helpdesk/privacy/phones.py): Rasa and its tracker never see it.
+WRITTEN_NUMBER = "[Rufnummer]"
 
 
 def _text(tracker: Tracker) -> str:
@@ -139,7 +143,9 @@ class ValidateHandoffForm(FormValidationAction):
         entity = next(tracker.get_latest_entity_values("stadtbezirk"), None)
         if entity:
             return {"handoff_bezirk": str(entity), "stadtbezirk": str(entity)}
-        text = str(value or "").strip()
+        if value is None:  # reset by action_start_handoff, not an answer: ask
+            return {"handoff_bezirk": None}
+        text = str(value).strip()
         if not text or DONT_KNOW.search(text.lower()) or _intent(tracker) == "deny":
             return {"handoff_bezirk": UNKNOWN_BEZIRK}
         try:
@@ -155,8 +161,10 @@ class ValidateHandoffForm(FormValidationAction):
     async def validate_handoff_callback(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
-        if PHONE.search(text) or (text and _channel(tracker) == "sms"):
+        if value is None:  # reset by action_start_handoff, not an answer: ask
+            return {"handoff_callback": None}
+        text = str(value).strip()
+        if WRITTEN_NUMBER in text or PHONE.search(text) or (text and _channel(tracker) == "sms"):
             return {"handoff_callback": text[:200]}
         dispatcher.utter_message(response="utter_handoff_callback_no_number")
         return {"handoff_callback": None}
@@ -164,11 +172,11 @@ class ValidateHandoffForm(FormValidationAction):
     async def validate_handoff_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        intent, text = _intent(tracker), str(value or "").strip().lower()
-        if intent == "affirm" or text.startswith("ja"):
-            return {"handoff_consent": "ja"}
-        if intent == "deny" or text.startswith("nein"):
-            return {"handoff_consent": "nein"}
+        if value is None:  # reset by action_start_handoff, not an answer: ask
+            return {"handoff_consent": None}
+        answer = consent_answer(str(value))
+        if answer is not None:
+            return {"handoff_consent": answer}
         dispatcher.utter_message(response="utter_handoff_consent_unclear")
         return {"handoff_consent": None}
 
@@ -230,6 +238,8 @@ class ActionCreateTicket(Action):
             return reset
         callback = tracker.get_slot("handoff_type") == "rueckruf"
         details = str(tracker.get_slot("handoff_callback") or "")
+        written = callback and WRITTEN_NUMBER in details
+        details = re.sub(r"\s+", " ", details.replace(WRITTEN_NUMBER, " ")).strip(" ,;.-")
         phone = PHONE.search(details)
         request = {
             "sender": tracker.sender_id,
@@ -240,7 +250,11 @@ class ActionCreateTicket(Action):
             "summary": tracker.get_slot("handoff_summary") or "",
             "callback_window": details[:100] if callback and details else None,
             "phone": re.sub(r"[^\d+]", "", phone.group(1)) if callback and phone else None,
-            "use_sms_number": callback and phone is None and _channel(tracker) == "sms",
+            "use_written_number": written,
+            "use_sms_number": callback
+            and not written
+            and phone is None
+            and _channel(tracker) == "sms",
         }
         try:
             await get_app_client().create_ticket(request)

@@ -89,7 +89,9 @@ async def inbound_sms(
                 keys=keys,
                 notice=short_notice(settings),
             )
-            return sms_state.receive_sms(session, conversation, message_sid=sid, body=body)
+            return sms_state.receive_sms(
+                session, conversation, message_sid=sid, body=body, keys=keys
+            )
 
     result = await run_in_threadpool(store)
     if result.to_assistant:

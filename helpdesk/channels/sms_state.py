@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -24,6 +25,9 @@ from helpdesk.conversations.service import (
 )
 from helpdesk.db import Base, UTCDateTime, utcnow
 from helpdesk.texts import text as citizen_text
+
+if TYPE_CHECKING:
+    from helpdesk.privacy.crypto import Keyring
 
 OPTED_OUT_ERROR = 21610  # Twilio: "Attempt to send to unsubscribed recipient"
 HUMAN_PAYLOAD = "/request_human"
@@ -203,6 +207,7 @@ def receive_sms(
     *,
     message_sid: str,
     body: str,
+    keys: Keyring,
     now: datetime | None = None,
 ) -> SmsReceived:
     """Store an inbound SMS once (by MessageSid) and decide who answers it.
@@ -217,7 +222,7 @@ def receive_sms(
     body = body.strip()
     keyword = parse_keyword(body)
     probe = service.receive_message(
-        session, conversation, channel_message_id=message_sid, text=body, now=now
+        session, conversation, channel_message_id=message_sid, text=body, keys=keys, now=now
     )
     if probe.duplicate:
         return SmsReceived(probe, to_assistant=False, local_reply=False)

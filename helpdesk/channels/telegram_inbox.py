@@ -68,6 +68,7 @@ def store_incoming(
                 conversation,
                 channel_message_id=item.channel_message_id,
                 text=body or "-",
+                keys=keys,
                 now=now,
             )
             if received.duplicate:

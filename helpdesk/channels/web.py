@@ -136,7 +136,7 @@ async def post_message(
             if conversation is None:
                 return None
             return service.receive_message(
-                session, conversation, channel_message_id=client_id, text=cleaned
+                session, conversation, channel_message_id=client_id, text=cleaned, keys=keys
             )
 
     received = await run_in_threadpool(store)

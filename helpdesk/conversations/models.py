@@ -110,7 +110,10 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id"))
     channel_message_id: Mapped[str] = mapped_column(String(128))
+    # Phone numbers are replaced by a placeholder in ``text``; they are kept here,
+    # encrypted with the contact keys (helpdesk.privacy.phones).
     text: Mapped[str] = mapped_column(Text)
+    numbers_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=InboundStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

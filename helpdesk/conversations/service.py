@@ -28,6 +28,7 @@ from helpdesk.conversations.models import (
     OutboundStatus,
 )
 from helpdesk.db import utcnow
+from helpdesk.privacy.phones import redact_phone_numbers, seal_numbers
 
 if TYPE_CHECKING:
     from helpdesk.privacy.crypto import Keyring
@@ -158,9 +159,14 @@ def receive_message(
     *,
     channel_message_id: str,
     text: str,
+    keys: Keyring,
     now: datetime | None = None,
 ) -> Received:
-    """Store an inbound message once; a repeated channel message id is a duplicate."""
+    """Store an inbound message once; a repeated channel message id is a duplicate.
+
+    Phone numbers in ``text`` are stored only encrypted, beside the text, which keeps a
+    placeholder in their place (``helpdesk.privacy.phones``); Rasa sees the placeholder.
+    """
     now = now or utcnow()
     existing = session.scalar(
         select(InboundMessage.id).where(
@@ -172,10 +178,12 @@ def receive_message(
         return Received(existing, conversation.id, duplicate=True)
     try:
         with session.begin_nested():
+            redacted, numbers = redact_phone_numbers(text)
             message = InboundMessage(
                 conversation_id=conversation.id,
                 channel_message_id=channel_message_id,
-                text=text,
+                text=redacted,
+                numbers_enc=seal_numbers(numbers, keys),
                 status=InboundStatus.PENDING,
                 next_attempt_at=now,
                 received_at=now,

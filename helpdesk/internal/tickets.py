@@ -61,6 +61,11 @@ class HandoffIn(BaseModel):
     callback_window: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9 +()/-]{3,40}$")
     use_sms_number: bool = False
+    use_written_number: bool = Field(
+        default=False,
+        description="call back on the number the citizen wrote (the app keeps it encrypted; "
+        "Rasa only saw a placeholder)",
+    )
 
 
 class HandoffOut(PlanOut):
@@ -110,6 +115,7 @@ async def create(
         callback_window=body.callback_window,
         phone=body.phone,
         use_sms_number=body.use_sms_number,
+        use_written_number=body.use_written_number,
     )
     now: Callable[[], datetime] = clock
 

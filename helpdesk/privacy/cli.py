@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk import migrate
-from helpdesk.conversations.models import Contact
+from helpdesk.conversations.models import Contact, InboundMessage
 from helpdesk.db import Database, utcnow
 from helpdesk.privacy.crypto import Keyring, KeyringError
 from helpdesk.privacy.erasure import audit, erase_conversation
@@ -66,8 +67,19 @@ def _setup() -> tuple[Settings, Database, Keyring, RasaTracker | None]:
     return settings, Database(settings.database_url), keys, tracker
 
 
+Rotator = Callable[[Session, Keyring], int]
+_ROTATORS: dict[str, Rotator] = {}
+
+
+def register_rotator(name: str, rotator: Rotator) -> None:
+    """A feature's step of ``rotate_keys``: re-encrypt what it encrypted with the contact
+    keys (``rotator(session, keys)`` returns how many values it re-encrypted)."""
+    _ROTATORS[name] = rotator
+
+
 def rotate_keys(session: Session, keys: Keyring) -> int:
-    """Re-encrypt every contact with the newest key and recompute its blind index.
+    """Re-encrypt every contact (and every other value encrypted with the contact keys:
+    written phone numbers, registered features) with the newest key; rebuild the index.
 
     Run it with the app stopped after putting a new key first in DIODO_CONTACT_KEYS (or
     setting a new DIODO_CONTACT_INDEX_KEY); afterwards the old key can be dropped.
@@ -78,7 +90,14 @@ def rotate_keys(session: Session, keys: Keyring) -> int:
         contact.address_enc = keys.rotate(contact.address_enc)
         contact.address_index = keys.index(contact.channel, address)
         count += 1
-    audit(session, "key_rotation", actor="cli", channel=None, counts={"contact": count})
+    counts = {"contact": count, "inbound_numbers": 0}
+    sealed = select(InboundMessage).where(InboundMessage.numbers_enc.is_not(None))
+    for message in session.scalars(sealed.with_for_update()):
+        message.numbers_enc = keys.rotate(message.numbers_enc or "")
+        counts["inbound_numbers"] += 1
+    for name, rotator in sorted(_ROTATORS.items()):
+        counts[name] = rotator(session, keys)
+    audit(session, "key_rotation", actor="cli", channel=None, counts=counts)
     return count
 
 

@@ -10,12 +10,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpdesk.conversations.models import Conversation, InboundMessage
 from helpdesk.places.hours import Calendar
 from helpdesk.places.models import Place
 from helpdesk.places.reasons import slot_phrase
 from helpdesk.places.routing import BERLIN
 from helpdesk.places.service import PlaceSnapshot, RouteQuery, route_citizen
 from helpdesk.privacy.crypto import Keyring
+from helpdesk.privacy.phones import dial_string, open_numbers
 from helpdesk.texts import text as citizen_text
 from helpdesk.tickets.models import Priority, TicketType
 from helpdesk.tickets.service import (
@@ -55,6 +57,23 @@ class HandoffRequest:
     callback_window: str | None = None
     phone: str | None = None
     use_sms_number: bool = False
+    use_written_number: bool = False
+
+
+def written_number(session: Session, conversation: Conversation, keys: Keyring) -> str | None:
+    """The phone number the citizen last wrote in this conversation, as digits (only used
+    when the citizen wrote it for a call back)."""
+    sealed = session.scalar(
+        select(InboundMessage.numbers_enc)
+        .where(
+            InboundMessage.conversation_id == conversation.id,
+            InboundMessage.numbers_enc.is_not(None),
+        )
+        .order_by(InboundMessage.id.desc())
+        .limit(1)
+    )
+    numbers = open_numbers(sealed, keys)
+    return dial_string(numbers[0]) if numbers else None
 
 
 def plan_handoff(
@@ -103,8 +122,11 @@ def hand_off(
     conversation = conversation_by_pseudonym(session, request.pseudonym)
     plan = plan_handoff(session, request.stadtbezirk, now=now, rules=rules, snapshot=snapshot)
     phone = request.phone
+    if not phone and request.use_written_number:
+        phone = written_number(session, conversation, keys)
     if not phone and request.use_sms_number and request.type == TicketType.RUECKRUF:
         phone = sms_sender_number(session, conversation, keys)
+    window = request.callback_window if request.type == TicketType.RUECKRUF else None
     opened = open_ticket(
         session,
         TicketCreate(
@@ -115,9 +137,7 @@ def hand_off(
             topic=request.topic,
             stadtbezirk=request.stadtbezirk,
             summary=request.summary,
-            callback_window=request.callback_window
-            if request.type == TicketType.RUECKRUF
-            else None,
+            callback_window=keys.encrypt(window[:100]) if window else None,
             phone=keys.encrypt(phone[:40])
             if phone and request.type == TicketType.RUECKRUF
             else None,

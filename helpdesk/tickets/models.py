@@ -80,8 +80,9 @@ class Ticket(Base):
     stadtbezirk: Mapped[str | None] = mapped_column(String(32), nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), nullable=True)
-    callback_window: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    # Encrypted with the contact keys (helpdesk.privacy.crypto), like every phone number.
+    # Both encrypted with the contact keys (helpdesk.privacy.crypto), like every phone
+    # number: the call-back time as the citizen wrote it, and the number to call.
+    callback_window: Mapped[str | None] = mapped_column(Text, nullable=True)
     phone: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -65,7 +65,9 @@ def export_tickets(session: Session, conversation_id: int, keys: Keyring) -> lis
                 "topic": ticket.topic,
                 "stadtbezirk": ticket.stadtbezirk,
                 "summary": ticket.summary,
-                "callback_window": ticket.callback_window,
+                "callback_window": keys.decrypt(ticket.callback_window)
+                if ticket.callback_window
+                else None,
                 "phone": keys.decrypt(ticket.phone) if ticket.phone else None,
                 "created_at": ticket.created_at.isoformat(),
                 "messages": [
@@ -92,7 +94,9 @@ def expire_tickets(session: Session, cutoff: datetime, now: datetime, *, closed_
             select(Ticket.id).where(
                 Ticket.state.not_in([s.value for s in OPEN_STATES]),
                 Ticket.updated_at < closed_cutoff,
-                (Ticket.summary != "") | Ticket.phone.is_not(None),
+                (Ticket.summary != "")
+                | Ticket.phone.is_not(None)
+                | Ticket.callback_window.is_not(None),
             )
         )
     )
@@ -104,4 +108,16 @@ def expire_tickets(session: Session, cutoff: datetime, now: datetime, *, closed_
             .values(summary="", phone=None, callback_window=None)
         )
         count += len(done) + int(gone.rowcount)  # type: ignore[attr-defined]
+    return count
+
+
+def rotate_ticket_keys(session: Session, keys: Keyring) -> int:
+    """Re-encrypt call-back numbers and windows with the newest contact key."""
+    count = 0
+    encrypted = Ticket.phone.is_not(None) | Ticket.callback_window.is_not(None)
+    for ticket in session.scalars(select(Ticket).where(encrypted).with_for_update()):
+        ticket.phone = keys.rotate(ticket.phone) if ticket.phone else None
+        if ticket.callback_window:
+            ticket.callback_window = keys.rotate(ticket.callback_window)
+        count += 1
     return count

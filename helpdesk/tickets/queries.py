@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from helpdesk.conversations.models import Conversation, InboundMessage, OutboundMessage
 from helpdesk.places.models import Place
 from helpdesk.privacy.crypto import Keyring
+from helpdesk.privacy.phones import restore_numbers
 from helpdesk.staff.models import StaffPlace, StaffUser
 from helpdesk.staff.principal import TICKET_ROLES, Role, StaffPrincipal
 from helpdesk.tickets.errors import NotAllowed
@@ -200,12 +201,18 @@ def get_ticket_view(
         row[0]: row[1] for row in session.execute(select(StaffUser.id, StaffUser.display_name))
     }
     thread = [
-        ThreadEntry(m.created_at, m.author, m.text, staff_names.get(m.staff_id))
-        for m in session.scalars(
-            select(TicketMessage)
+        ThreadEntry(
+            m.created_at,
+            m.author,
+            restore_numbers(m.text, sealed, keys) if sealed and keys else m.text,
+            staff_names.get(m.staff_id),
+        )
+        for m, sealed in session.execute(
+            select(TicketMessage, InboundMessage.numbers_enc)
+            .outerjoin(InboundMessage, TicketMessage.inbound_message_id == InboundMessage.id)
             .where(TicketMessage.ticket_id == ticket.id)
             .order_by(TicketMessage.id)
-        )
+        ).tuples()
     ]
     history = [
         (e.created_at, e.kind, staff_names.get(e.staff_id), dict(e.data))
@@ -215,7 +222,9 @@ def get_ticket_view(
     ]
     return TicketView(
         row=_row(*row, now=now),
-        callback_window=ticket.callback_window,
+        callback_window=keys.decrypt(ticket.callback_window)
+        if ticket.callback_window and keys
+        else None,
         phone=keys.decrypt(ticket.phone) if ticket.phone and keys else None,
         first_response_at=ticket.first_response_at,
         transcript=transcript(session, ticket.conversation_id, until=ticket.created_at)

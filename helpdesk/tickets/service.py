@@ -145,8 +145,9 @@ def open_ticket(session: Session, data: TicketCreate, *, now: datetime, rules: D
         topic=data.topic[:100],
         stadtbezirk=data.stadtbezirk,
         summary=data.summary[:MAX_TEXT],
-        callback_window=(data.callback_window or None) and data.callback_window[:100],
-        phone=data.phone or None,  # already encrypted by the caller
+        # Both encrypted with the contact keys by the caller.
+        callback_window=data.callback_window or None,
+        phone=data.phone or None,
         first_response_due_at=compute_due(session, data.place_id, data.priority, now, rules),
         created_at=now,
         updated_at=now,

@@ -227,3 +227,39 @@ async def test_app_down_is_said_honestly(monkeypatch: pytest.MonkeyPatch) -> Non
         dispatcher, tracker("ja", "affirm", {"handoff_consent": "ja"}), {}
     )
     assert dispatcher.messages[0]["response"] == "utter_handoff_unavailable"
+
+
+async def test_slots_reset_by_the_handoff_start_are_asked_not_judged(app: FakeApp) -> None:
+    """Hardening finding 11: the form validates the slots action_start_handoff resets to
+    None; that is no answer, so nothing is said (no stray "Bitte antworten Sie mit Ja oder
+    Nein") and the Stadtbezirk is still asked (not the central queue)."""
+    form = human.ValidateHandoffForm()
+    dispatcher = CollectingDispatcher()
+    request = tracker("Können Sie mich anrufen?", "request_human", channel="sms")
+    results = [
+        await form.validate_handoff_bezirk(None, dispatcher, request, {}),
+        await form.validate_handoff_callback(None, dispatcher, request, {}),
+        await form.validate_handoff_consent(None, dispatcher, request, {}),
+    ]
+    assert results == [
+        {"handoff_bezirk": None},
+        {"handoff_callback": None},
+        {"handoff_consent": None},
+    ]
+    assert dispatcher.messages == []
+
+
+async def test_a_written_number_is_called_back_without_rasa_seeing_it(app: FakeApp) -> None:
+    form = human.ValidateHandoffForm()
+    answer = "[Rufnummer], morgen ab 14 Uhr"  # what the app passes on for "0231 98..., ..."
+    valid = await form.validate_handoff_callback(
+        answer, CollectingDispatcher(), tracker(answer, "inform"), {}
+    )
+    assert valid == {"handoff_callback": answer}
+    slots = {"handoff_consent": "ja", "handoff_type": "rueckruf", "handoff_callback": answer}
+    await human.ActionCreateTicket().run(
+        CollectingDispatcher(), tracker("ja", "affirm", slots, channel="sms"), {}
+    )
+    ticket = app.tickets[0]
+    assert ticket["use_written_number"] and not ticket["use_sms_number"]
+    assert (ticket["phone"], ticket["callback_window"]) == (None, "morgen ab 14 Uhr")

@@ -28,7 +28,7 @@ def _receive(db: Database, address: str, message_id: str, text: str) -> service.
             session, channel="web", address=address, keys=KEYS
         )
         return service.receive_message(
-            session, conversation, channel_message_id=message_id, text=text
+            session, conversation, channel_message_id=message_id, text=text, keys=KEYS
         )
 
 

@@ -45,7 +45,9 @@ def _store(db: Database, address: str, message_id: str, text: str) -> None:
         conversation = service.get_or_create_conversation(
             session, channel="web", address=address, keys=KEYS
         )
-        service.receive_message(session, conversation, channel_message_id=message_id, text=text)
+        service.receive_message(
+            session, conversation, channel_message_id=message_id, text=text, keys=KEYS
+        )
 
 
 def _outbox(db: Database) -> list[tuple[str, str]]:
@@ -147,10 +149,14 @@ async def test_sms_keywords_sent_before_the_last_answer_is_out_are_answered_in_o
             session, channel="sms", address="+4915100000001", keys=KEYS
         )
         first = sms_state.receive_sms(
-            session, conversation, message_sid="SM1", body="Wie mache ich ein Foto?"
+            session, conversation, message_sid="SM1", body="Wie mache ich ein Foto?", keys=KEYS
         )
-        helpme = sms_state.receive_sms(session, conversation, message_sid="SM2", body="HILFE")
-        unknown = sms_state.receive_sms(session, conversation, message_sid="SM3", body="7")
+        helpme = sms_state.receive_sms(
+            session, conversation, message_sid="SM2", body="HILFE", keys=KEYS
+        )
+        unknown = sms_state.receive_sms(
+            session, conversation, message_sid="SM3", body="7", keys=KEYS
+        )
     assert first.to_assistant
     # Not answered at once: the answer to the first question would come after them.
     assert helpme.to_assistant and not helpme.local_reply
@@ -173,7 +179,9 @@ async def test_sms_keywords_sent_before_the_last_answer_is_out_are_answered_in_o
         conversation = service.get_or_create_conversation(
             session, channel="sms", address="+4915100000001", keys=KEYS
         )
-        later = sms_state.receive_sms(session, conversation, message_sid="SM4", body="HILFE")
+        later = sms_state.receive_sms(
+            session, conversation, message_sid="SM4", body="HILFE", keys=KEYS
+        )
     assert later.local_reply and not later.to_assistant  # nothing pending: answered at once
 
 
@@ -205,8 +213,10 @@ async def test_a_deferred_digit_reaches_later_local_handlers_as_the_chosen_paylo
             {"title": "Ja, löschen", "payload": "LÖSCHEN JA"},
             {"title": "Nein", "payload": "LÖSCHEN NEIN"},
         ]
-        sms_state.receive_sms(session, conversation, message_sid="SM1", body="Hallo")
-        deferred = sms_state.receive_sms(session, conversation, message_sid="SM2", body="1")
+        sms_state.receive_sms(session, conversation, message_sid="SM1", body="Hallo", keys=KEYS)
+        deferred = sms_state.receive_sms(
+            session, conversation, message_sid="SM2", body="1", keys=KEYS
+        )
     assert deferred.to_assistant and not deferred.local_reply
     recorder = Recorder()
     assistant = FakeAssistant()

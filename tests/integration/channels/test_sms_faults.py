@@ -41,7 +41,11 @@ def _store_burst(db: Database) -> None:
                     session, channel=Channel.SMS, address=f"+49170{c:07d}", keys=KEYS
                 )
                 sms_state.receive_sms(
-                    session, conversation, message_sid=f"SM{c:04d}{n:04d}", body=f"Frage {n}"
+                    session,
+                    conversation,
+                    message_sid=f"SM{c:04d}{n:04d}",
+                    body=f"Frage {n}",
+                    keys=KEYS,
                 )
 
 

@@ -11,7 +11,7 @@ from helpdesk import migrate
 from helpdesk.cli.main import main
 from helpdesk.conversations import service
 from helpdesk.db import Database
-from tests.keys import ENV_KEYS, keyring
+from tests.keys import ENV_KEYS, KEYS, keyring
 
 PHONE = "+491709999999"
 
@@ -32,7 +32,9 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
         conversation = service.get_or_create_conversation(
             session, channel="sms", address=PHONE, keys=keyring("k")
         )
-        service.receive_message(session, conversation, channel_message_id="1", text="Guten Tag")
+        service.receive_message(
+            session, conversation, channel_message_id="1", text="Guten Tag", keys=KEYS
+        )
     return db
 
 

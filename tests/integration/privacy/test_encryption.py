@@ -76,7 +76,9 @@ def test_export_holds_everything_about_one_citizen(db: Database) -> None:
     with db.session() as session:
         conversation = session.get(service.Conversation, conversation_id)
         assert conversation is not None
-        service.receive_message(session, conversation, channel_message_id="1", text="Hallo DiODo")
+        service.receive_message(
+            session, conversation, channel_message_id="1", text="Hallo DiODo", keys=KEYS
+        )
         register_exporter("tickets", lambda _session, cid: [{"conversation": cid}])
         try:
             data = export_citizen(session, KEYS, channel="sms", address=PHONE, actor="admin:1")

@@ -57,7 +57,9 @@ def _seed(db: Database, tracker_url: str, channel: str) -> int:
         conversation = service.get_or_create_conversation(
             session, channel=channel, address=CITIZENS[channel], keys=KEYS, notice=NOTICE
         )
-        service.receive_message(session, conversation, channel_message_id="m1", text=question)
+        service.receive_message(
+            session, conversation, channel_message_id="m1", text=question, keys=KEYS
+        )
         conversation_id, pseudonym = conversation.id, conversation.pseudonym
     claim = _claim(db)
     with db.session() as session:
@@ -103,7 +105,9 @@ def _say(db: Database, conversation_id: int, message_id: str, body: str) -> None
     with db.session() as session:
         conversation = session.get(Conversation, conversation_id)
         assert conversation is not None
-        service.receive_message(session, conversation, channel_message_id=message_id, text=body)
+        service.receive_message(
+            session, conversation, channel_message_id=message_id, text=body, keys=KEYS
+        )
 
 
 def _deliver_all(db: Database) -> list[str]:

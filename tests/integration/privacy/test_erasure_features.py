@@ -39,7 +39,9 @@ def test_erasure_covers_tickets_and_unanswered_questions_and_keeps_demand(
         conversation = service.get_or_create_conversation(
             session, channel="sms", address=PHONE, keys=KEYS
         )
-        service.receive_message(session, conversation, channel_message_id="m1", text=QUESTION)
+        service.receive_message(
+            session, conversation, channel_message_id="m1", text=QUESTION, keys=KEYS
+        )
         knowledge.record_unanswered(session, QUESTION)
         cid, pseudonym = conversation.id, conversation.pseudonym
         opened, _ = hand_off(

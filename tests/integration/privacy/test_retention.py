@@ -24,7 +24,9 @@ def _conversation(db: Database, address: str, body: str, *, days_ago: float) -> 
         conversation = service.get_or_create_conversation(
             session, channel="sms", address=address, keys=KEYS, now=at
         )
-        service.receive_message(session, conversation, channel_message_id=body, text=body, now=at)
+        service.receive_message(
+            session, conversation, channel_message_id=body, text=body, now=at, keys=KEYS
+        )
     with db.session() as session:
         claim = service.claim_next_inbound(session, now=at)
         assert claim is not None
@@ -86,6 +88,7 @@ def test_old_messages_of_a_live_conversation_go_but_unfinished_ones_stay(db: Dat
             channel_message_id="old-pending",
             text="wartet noch",
             now=now - timedelta(days=100),
+            keys=KEYS,
         )
         conversation.last_activity_at = now  # still writing
     with db.session() as session:

@@ -32,6 +32,7 @@ from helpdesk.tickets.models import (
 )
 from helpdesk.tickets.service import DueRules, TicketCreate
 from tests.integration.tickets.factory import add_conversation, add_place, add_staff, at
+from tests.keys import KEYS
 
 _M = TypeVar("_M")
 RULES = DueRules()
@@ -61,7 +62,9 @@ def _load(db: Database, model: type[_M], key: int) -> _M:
 def _claim_next(db: Database, address: str, message_id: str, body: str) -> hub.InboundClaim:
     with db.session() as session:
         conversation = add_conversation(session, address)
-        hub.receive_message(session, conversation, channel_message_id=message_id, text=body)
+        hub.receive_message(
+            session, conversation, channel_message_id=message_id, text=body, keys=KEYS
+        )
     with db.session() as session:
         claim = hub.claim_next_inbound(session)
     assert claim is not None
