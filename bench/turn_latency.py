@@ -94,8 +94,14 @@ async def run(base: str, conversations: int, messages: int) -> list[float]:
     return latencies
 
 
-def start_stack(workdir: Path) -> list[processes.Process]:
-    ports = processes.Ports(app=18000, rasa=15005, actions=15055)
+def start_stack(
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    ports: processes.Ports | None = None,
+) -> list[processes.Process]:
+    """Actions, Rasa and the app on ``ports`` (default 18000/15005/15055), data in
+    ``workdir``; ``extra_env`` adds or overrides app settings."""
+    ports = ports or processes.Ports(app=18000, rasa=15005, actions=15055)
     token = secrets.token_urlsafe(24)
     started = [
         processes.start_actions(
@@ -123,6 +129,7 @@ def start_stack(workdir: Path) -> list[processes.Process]:
                 "DIODO_CONTACT_INDEX_KEY": secrets.token_urlsafe(24),
                 "DIODO_RASA_TRACKER_URL": f"sqlite:///{workdir / 'tracker.db'}",
                 "DIODO_LOG_LEVEL": "WARNING",
+                **(extra_env or {}),
             },
         ),
     ]

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from helpdesk.channels.render import article_text
+from helpdesk.channels.render import article_text, pack_sms
 from helpdesk.conversations.service import Button, Reply
 
 
@@ -78,8 +78,9 @@ def parse_rasa_messages(payload: Any, channel: str | None = None) -> list[Reply]
     Articles arrive as a channel-neutral custom payload and are rendered for the
     channel here (`render.article_text`). On Telegram the follow-up question right after
     an article ("Hat das geholfen?" with buttons) joins it, so the inline keyboard sits
-    under the answer. The web chat shows it as the next bubble, buttons included; on
-    SMS it stays a separate SMS, so the article keeps to its two segments.
+    under the answer. The web chat shows it as the next bubble, buttons included. On
+    SMS a turn's replies share SMS as far as they fit (``render.pack_sms``); an article
+    fills its two segments, so its follow-up question stays a second SMS.
     """
     if not isinstance(payload, list):
         raise RasaUnavailable("unexpected answer from Rasa")
@@ -112,4 +113,4 @@ def parse_rasa_messages(payload: Any, channel: str | None = None) -> list[Reply]
             last = replies.pop()
             replies.append(Reply(last.text, last.buttons + buttons))
             after_article = False
-    return replies
+    return pack_sms(replies) if channel == "sms" else replies

@@ -104,7 +104,7 @@ def to_gsm7(value: str) -> str:
     return cleaned.strip()
 
 
-def _choices_footer(buttons: tuple[Button, ...]) -> str:
+def _choices_footer(buttons: tuple[Button, ...], more: bool = False) -> str:
     numbers = [str(n) for n in range(1, len(buttons) + 1)]
     listed = (
         numbers[0]
@@ -117,6 +117,8 @@ def _choices_footer(buttons: tuple[Button, ...]) -> str:
         if len(title) > SMS_MAX_TITLE:
             title = title[: SMS_MAX_TITLE - 3].rstrip() + "..."
         lines.append(f"{number} = {title}")
+    if more:
+        lines.append(citizen_text("sms_more_choices"))
     return "\n".join(lines)
 
 
@@ -146,11 +148,13 @@ def render_sms(reply: Reply) -> tuple[list[str], tuple[Button, ...]]:
     """The pages of an SMS reply and the choices its numbers stand for.
 
     Every page is GSM-7 and at most two segments. All but the last end with the MEHR
-    hint; the last carries the numbered choices.
+    hint; the last carries the numbered choices (the first nine: ``render_sms_pages``
+    pages the others).
     """
     choices = reply.buttons[:SMS_MAX_CHOICES]
     body = to_gsm7(reply.text)
-    footer = _choices_footer(choices) if choices else ""
+    more = len(reply.buttons) > SMS_MAX_CHOICES
+    footer = _choices_footer(choices, more) if choices else ""
     hint = to_gsm7(citizen_text("sms_more_hint"))
     whole = f"{body}\n\n{footer}" if body and footer else body or footer
     if gsm7_septets(whole) <= SMS_MAX_SEPTETS:
@@ -171,6 +175,46 @@ def render_sms(reply: Reply) -> tuple[list[str], tuple[Button, ...]]:
         cut = _cut_point(rest, budget)
         pages.append(f"{rest[:cut].rstrip()}\n{hint}")
         rest = rest[cut:].lstrip()
+
+
+@dataclass(frozen=True)
+class SmsPage:
+    """One SMS of a reply and the menu a digit answers once it is shown (``choices``
+    empty: the page shows no new menu)."""
+
+    text: str
+    choices: tuple[Button, ...] = ()
+
+
+def render_sms_pages(reply: Reply) -> list[SmsPage]:
+    """Every SMS of a reply: the text pages of ``render_sms`` (the first carries the
+    first nine choices), then one page per further nine choices, numbered from 1 again,
+    reached with MEHR. No choice is dropped; 0 stays MENSCH."""
+    pages, choices = render_sms(reply)
+    result = [SmsPage(pages[0], choices)] + [SmsPage(page) for page in pages[1:]]
+    groups = [
+        reply.buttons[start : start + SMS_MAX_CHOICES]
+        for start in range(SMS_MAX_CHOICES, len(reply.buttons), SMS_MAX_CHOICES)
+    ]
+    for index, group in enumerate(groups):
+        result.append(SmsPage(_choices_footer(group, index < len(groups) - 1), group))
+    return result
+
+
+def pack_sms(replies: list[Reply]) -> list[Reply]:
+    """Join the replies of one turn into as few SMS as possible: consecutive replies
+    share an SMS while the whole still fits one page (two segments) and only the last of
+    them has choices, so a place list, its note and the follow-up question arrive as one
+    SMS, and every SMS keeps its menu at the end."""
+    packed: list[Reply] = []
+    for reply in replies:
+        if packed and not packed[-1].buttons:
+            joined = Reply(f"{packed[-1].text}\n\n{reply.text}", reply.buttons)
+            if len(render_sms(joined)[0]) == 1 and len(reply.buttons) <= SMS_MAX_CHOICES:
+                packed[-1] = joined
+                continue
+        packed.append(reply)
+    return packed
 
 
 _BOLD = re.compile(r"(\*\*|__)(.+?)\1", re.S)

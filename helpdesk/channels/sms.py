@@ -25,7 +25,7 @@ from twilio.rest import Client
 
 from helpdesk.channels import sms_state
 from helpdesk.channels.delivery import Delivery, Outcome
-from helpdesk.channels.render import render_sms
+from helpdesk.channels.render import SmsPage, render_sms_pages
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel
 from helpdesk.conversations.service import InboundClaim, OutboundClaim, Reply
@@ -227,30 +227,25 @@ class SmsSender:
                 return Delivery(Outcome.PERMANENT, error=check.reason)
             log.warning("sms: outbox row %s held back: %s", claim.outbound_id, check.reason)
             return Delivery(Outcome.RETRY, error=check.reason, retry_after=CAP_RETRY_SECONDS)
-        pages, choices = render_sms(Reply(claim.text, claim.buttons))
+        pages = render_sms_pages(Reply(claim.text, claim.buttons))
         try:
-            if claim.attempts > 1 and await self._already_sent(claim, pages[0], choices, pages):
+            if claim.attempts > 1 and await self._already_sent(claim, pages):
                 return Delivery(Outcome.SENT)
             message: Any = await self._client.messages.create_async(
-                to=claim.address, from_=self._from, body=pages[0], status_callback=self._callback
+                to=claim.address,
+                from_=self._from,
+                body=pages[0].text,
+                status_callback=self._callback,
             )
         except Exception as exc:
             result = classify_twilio_error(exc)
             if isinstance(exc, TwilioRestException) and exc.code == sms_state.OPTED_OUT_ERROR:
                 await asyncio.to_thread(self._opt_out, claim.conversation_id)
             return result
-        await asyncio.to_thread(
-            self._record, claim, str(message.sid), str(message.status), pages[1:], choices
-        )
+        await asyncio.to_thread(self._record, claim, str(message.sid), str(message.status), pages)
         return Delivery(Outcome.SENT)
 
-    async def _already_sent(
-        self,
-        claim: OutboundClaim,
-        body: str,
-        choices: tuple[service.Button, ...],
-        pages: list[str],
-    ) -> bool:
+    async def _already_sent(self, claim: OutboundClaim, pages: list[SmsPage]) -> bool:
         """Did an earlier attempt reach Twilio after all (timeout, crash before commit)?
 
         Twilio's Messages API has no idempotency key, so before sending a row again we
@@ -263,13 +258,13 @@ class SmsSender:
         recent = await self._client.messages.list_async(
             to=claim.address, from_=self._from, limit=RECONCILE_LOOKBACK
         )
-        candidates = [str(m.sid) for m in recent if m.body == body]
+        candidates = [str(m.sid) for m in recent if m.body == pages[0].text]
         if not candidates:
             return False
         lost = await asyncio.to_thread(self._unrecorded, candidates)
         if lost is None:
             return False
-        await asyncio.to_thread(self._record, claim, lost, "reconciled", pages[1:], choices)
+        await asyncio.to_thread(self._record, claim, lost, "reconciled", pages)
         log.info("sms: outbox row %s had reached Twilio already; not sent again", claim.outbound_id)
         return True
 
@@ -293,12 +288,7 @@ class SmsSender:
             )
 
     def _record(
-        self,
-        claim: OutboundClaim,
-        sid: str,
-        message_status: str,
-        more: list[str],
-        choices: tuple[service.Button, ...],
+        self, claim: OutboundClaim, sid: str, message_status: str, pages: list[SmsPage]
     ) -> None:
         with self._db.session() as session:
             sms_state.record_sent(
@@ -307,8 +297,8 @@ class SmsSender:
                 outbound_id=claim.outbound_id,
                 sid=sid,
                 status=message_status,
-                more_pages=more,
-                choices=choices,
+                more_pages=[sms_state.stored_page(page) for page in pages[1:]],
+                choices=pages[0].choices,
             )
 
     def _opt_out(self, conversation_id: int) -> None:

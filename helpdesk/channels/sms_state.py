@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -27,6 +27,7 @@ from helpdesk.db import Base, UTCDateTime, utcnow
 from helpdesk.texts import text as citizen_text
 
 if TYPE_CHECKING:
+    from helpdesk.channels.render import SmsPage
     from helpdesk.privacy.crypto import Keyring
 
 OPTED_OUT_ERROR = 21610  # Twilio: "Attempt to send to unsubscribed recipient"
@@ -45,7 +46,9 @@ class SmsState(Base):
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     stop_confirmation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     choices: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    more_pages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Unsent pages, in order: a text, or {"text": ..., "choices": [...]} for a page that
+    # shows a further menu (more than nine choices), which a digit answers once shown.
+    more_pages: Mapped[list[str | dict[str, Any]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -134,6 +137,9 @@ def _local_reply(keyword: Keyword | None, state: SmsState, body: str, now: datet
             return citizen_text("sms_no_more")
         page, *rest = state.more_pages
         state.more_pages = rest
+        if isinstance(page, dict):
+            state.choices = list(page["choices"])
+            return str(page["text"])
         return page
     if keyword is None and _is_number(body) and not 1 <= int(body) <= len(state.choices):
         return citizen_text("sms_unknown_choice")
@@ -292,6 +298,18 @@ def check_send(
     return SendCheck(True)
 
 
+def stored_page(page: SmsPage) -> str | dict[str, Any]:
+    """An unsent page as ``SmsState.more_pages`` keeps it."""
+    if not page.choices:
+        return page.text
+    return {"text": page.text, "choices": [stored_choice(button) for button in page.choices]}
+
+
+def stored_choice(button: Button) -> dict[str, str]:
+    """A numbered choice as ``SmsState.choices`` keeps it."""
+    return {"title": button.title, "payload": button.payload}
+
+
 def record_sent(
     session: Session,
     *,
@@ -299,7 +317,7 @@ def record_sent(
     outbound_id: int,
     sid: str,
     status: str,
-    more_pages: list[str],
+    more_pages: list[str | dict[str, Any]],
     choices: tuple[Button, ...],
     now: datetime | None = None,
 ) -> None:
@@ -319,7 +337,7 @@ def record_sent(
     if more_pages:
         state.more_pages = more_pages
     if choices:
-        state.choices = [{"title": b.title, "payload": b.payload} for b in choices]
+        state.choices = [stored_choice(button) for button in choices]
     state.updated_at = now
 
 

@@ -18,8 +18,10 @@ from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from helpdesk.channels import sms_state
+from helpdesk.channels.render import render_sms_pages
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel, InboundMessage, InboundStatus
+from helpdesk.conversations.service import Button, Reply
 from helpdesk.db import Database
 from helpdesk.main import create_app
 from helpdesk.settings import Settings
@@ -298,3 +300,24 @@ def test_first_sms_brings_the_privacy_notice_once_before_the_answer(
     bodies = fake_twilio.to(CITIZEN)
     assert _is_notice(bodies[0]) and "LÖSCHEN" in bodies[0] and "/datenschutz" in bodies[0]
     assert bodies[1:] == [text("sms_help"), text("sms_help")]
+
+
+def test_mehr_shows_the_rest_of_a_long_menu_and_a_digit_then_answers_that_menu(
+    client: TestClient, fake_twilio: FakeTwilio
+) -> None:
+    names = [f"Bezirk {n}" for n in range(1, 11)] + ["Hörde", "Mengede"]
+    districts = tuple(Button(name, f'/inform{{"stadtbezirk": "{name}"}}') for name in names)
+    pages = render_sms_pages(Reply("Ihr Stadtbezirk?", districts))
+    conversation_id = _conversation_id(client)
+    with _db(client).session() as session:
+        state = sms_state.get_state(session, conversation_id)
+        state.choices = [sms_state.stored_choice(b) for b in pages[0].choices]
+        state.more_pages = [sms_state.stored_page(page) for page in pages[1:]]
+    _send(client, "MEHR", "SM0061")
+    _wait_for(lambda: len(_replies(fake_twilio)) == 1)
+    assert _replies(fake_twilio) == [pages[1].text]
+    _send(client, "2", "SM0062")
+    # 12 choices: the second page numbers 10-12 as 1-3; "2" is the 11th choice.
+    assert [m.text for m in _inbound(client)][-1] == pages[1].choices[1].payload
+    assert pages[1].choices[1].title == "Hörde"
+    assert "2 = Hörde" in pages[1].text

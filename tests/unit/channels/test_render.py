@@ -8,7 +8,9 @@ from helpdesk.channels.render import (
     callback_data,
     gsm7_septets,
     is_gsm7,
+    pack_sms,
     render_sms,
+    render_sms_pages,
     render_telegram,
     sms_segments,
     to_gsm7,
@@ -122,3 +124,54 @@ def test_long_button_payload_becomes_a_position_reference() -> None:
     assert callback_data(short, 0) == "/affirm"
     assert callback_data(long, 2) == "#2"
     assert len(callback_data(long, 2).encode()) <= TELEGRAM_MAX_CALLBACK_BYTES
+
+
+DISTRICTS = tuple(
+    Button(name, f'/inform{{"stadtbezirk": "{name}"}}')
+    for name in (
+        "Innenstadt-West", "Innenstadt-Nord", "Innenstadt-Ost", "Eving", "Scharnhorst",
+        "Brackel", "Aplerbeck", "Hörde", "Hombruch", "Lütgendortmund", "Huckarde",
+        "Mengede", "Weiß ich nicht",
+    )
+)  # fmt: skip
+
+
+def test_a_menu_of_more_than_nine_choices_pages_with_mehr_and_drops_none() -> None:
+    pages = render_sms_pages(Reply("In welchem Stadtbezirk wohnen Sie?", DISTRICTS))
+    first, last = pages[0], pages[-1]
+    assert first.choices == DISTRICTS[:9]
+    assert "9 = Hombruch" in first.text and text("sms_more_choices") in first.text
+    assert last.choices == DISTRICTS[9:]
+    assert "1 = Lütgendortmund" in last.text and "4 = Weiß ich nicht" in last.text
+    assert text("sms_more_choices") not in last.text
+    shown = "\n".join(page.text for page in pages)
+    assert all(shown.count(f"= {b.title}") == 1 for b in DISTRICTS)
+    assert all(is_gsm7(p.text) and gsm7_septets(p.text) <= SMS_MAX_SEPTETS for p in pages)
+
+
+def test_a_short_menu_is_one_page_without_a_mehr_line() -> None:
+    pages = render_sms_pages(Reply("Bitte wählen:", MENU))
+    assert [p.choices for p in pages] == [MENU]
+    assert text("sms_more_choices") not in pages[0].text
+
+
+def test_a_place_list_its_note_and_the_follow_up_question_become_one_sms() -> None:
+    places = [
+        Reply("Stadtteilbibliothek Hörde: heute 10-18 Uhr, barrierefrei."),
+        Reply("Seniorenbüro Hörde: Di 14-16 Uhr Sprechstunde."),
+        Reply("Hinweis: Beispieldaten, bitte vorher anrufen."),
+        Reply("Möchten Sie andere Orte sehen?", (Button("Andere Orte", "/more_places"),)),
+    ]
+    packed = pack_sms(places)
+    assert len(packed) == 1
+    assert packed[0].text.startswith("Stadtteilbibliothek") and "andere Orte" in packed[0].text
+    assert packed[0].buttons == places[-1].buttons
+    assert len(render_sms(packed[0])[0]) == 1
+
+
+def test_packing_keeps_each_menu_at_the_end_of_its_sms_and_each_sms_in_two_segments() -> None:
+    article = Reply("Schritt. " * 33)  # ~300 characters: a full two-segment SMS
+    feedback = Reply("Hat das geholfen?", MENU)
+    assert pack_sms([article, feedback]) == [article, feedback]
+    menu_first = [Reply("Bitte wählen:", MENU), Reply("Noch ein Satz.")]
+    assert pack_sms(menu_first) == menu_first
