@@ -25,9 +25,7 @@ test: install train knowledge browser ## Install what is missing and run every t
 	$(VENV)/bin/mypy
 	$(DIODO) knowledge check
 	$(BOT_VENV)/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
-	$(BOT_PY) -m pytest -c tests/actions/pytest.ini tests/actions -q
-	$(MAKE) --no-print-directory bot-test
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	PYTEST_ARGS="$(PYTEST_ARGS)" tools/run-tests.sh
 
 install: $(VENV)/.installed $(BOT_VENV)/.installed ## Create both Python environments from the lock files
 

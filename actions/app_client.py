@@ -120,10 +120,19 @@ class AppClient:
 
     async def resolve_location(self, text: str, postcode: str | None) -> str | None:
         """The Stadtbezirk the text or postcode points to, if it is unambiguous."""
+        location = await self.locate(text, postcode)
+        return None if location.ambiguous else location.stadtbezirk
+
+    async def locate(self, text: str, postcode: str | None = None) -> Location:
+        """Where a text says the citizen is (a Stadtbezirk, a Stadtteil, a postcode or a
+        landmark anywhere in it), from the app's one geography table."""
         data = await self._post("/internal/places/resolve", {"text": text, "postcode": postcode})
-        if data.get("ambiguous"):
-            return None
-        return data.get("stadtbezirk")
+        return Location(
+            stadtbezirk=data.get("stadtbezirk"),
+            candidates=tuple(str(c) for c in data.get("candidates") or ()),
+            ambiguous=bool(data.get("ambiguous")),
+            postcode=data.get("postcode"),
+        )
 
     async def route_places(
         self,
@@ -164,6 +173,17 @@ class AppClient:
         """Open the ticket the citizen agreed to (the app returns an open one, if any)."""
         data = await self._post("/internal/tickets", request)
         return HandoffPlan(place=data["place_name"], when=data["when"], ticket_id=data["ticket_id"])
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place named in a message: the Stadtbezirk, or the candidates when it spans
+    several (a postcode on a border, "Innenstadt")."""
+
+    stadtbezirk: str | None
+    candidates: tuple[str, ...] = ()
+    ambiguous: bool = False
+    postcode: str | None = None
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,24 @@ HANDOFF_SLOTS = (
 # Urgent topics, matched on lower-case text; the first that matches names the topic.
 _CHILD = r"(kind|sohn|tochter|enkel|klasse)"
 _BULLYING = r"(mobb|schikan|fertig gemacht|beleidig|bedroh|nachrichten von fremden)"
+_CALL = r"(anruf|ruft\b|rufen\b|am telefon|angerufen|in der leitung|telefon)"
+_CALLER_WANTS = (
+    r"(bank|polizei|polizist|enkel|microsoft|support|techniker|geld|pin|tan|konto|kaution)"
+)
 URGENT_TOPICS = (
     ("cybermobbing_kind", re.compile(rf"{_CHILD}.*{_BULLYING}|cybermobbing")),
+    (
+        "betrugsanruf",
+        re.compile(
+            rf"(gerade|jetzt|grad|im moment).{{0,40}}{_CALL}|{_CALL}.{{0,60}}{_CALLER_WANTS}"
+            r"|schockanruf|enkeltrick|falsche[rn]? polizist"
+        ),
+    ),
     ("bedrohung", re.compile(r"bedroh|droh|erpress")),
     ("konto_gehackt", re.compile(r"gehackt|übernommen|passwort geändert|in meinem namen")),
     ("geld_weg", re.compile(r"geld|konto|abgebucht|euro|überwiesen|tan|bank")),
 )
+URGENT_WORDS = re.compile(r"dringend|notfall|sofort|schnell|hilfe|angst|polizei|betrug|betrüg")
 CALLBACK = re.compile(r"anruf|anrufen|rückruf|zurückruf|telefon")
 DONT_KNOW = re.compile(r"weiß (ich )?nicht|weiss (ich )?nicht|keine ahnung|unbekannt|egal|^/deny")
 PHONE = re.compile(r"(\+?\d[\d /()-]{4,}\d)")
@@ -84,6 +96,19 @@ def _recent_user_texts(tracker: Tracker, count: int) -> list[str]:
     return [text for text in texts if text][-count:]
 
 
+async def _bezirk_in_message(tracker: Tracker) -> str | None:
+    """The Stadtbezirk named in the message that asks for a person ("… ich wohne in
+    Barop"), so the form does not ask for it again."""
+    text = _text(tracker)
+    if not text or text.startswith("/"):
+        return None
+    try:
+        return await get_app_client().resolve_location(text, None)
+    except AppUnavailable as exc:
+        log.warning("place resolution unavailable: %s", exc)
+        return None
+
+
 class ActionStartHandoff(Action):
     """Read why the citizen needs a person, say what happens next, start handoff_form."""
 
@@ -95,9 +120,16 @@ class ActionStartHandoff(Action):
     ) -> list[EventType]:
         text, intent = _text(tracker), _intent(tracker)
         topic = urgent_topic(text) if intent == "report_emergency" else None
+        if intent == "report_emergency" and topic is None and not URGENT_WORDS.search(text.lower()):
+            # The NLU guessed "urgent" for a message that names no urgent topic and says
+            # nothing urgent (a garden, the neighbours): no alarm, no handoff; say what
+            # the bot knows about, with the offer of a person.
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return [FollowupAction("action_listen")]
         kind, priority = "frage", "normal"
         if intent == "report_emergency":
-            priority, intro = "dringend", "utter_handoff_intro_urgent"
+            priority = "dringend"
+            intro = f"utter_handoff_intro_urgent_{topic}" if topic else "utter_handoff_intro_urgent"
             topic = topic or "dringend"
         elif intent == "request_human" and CALLBACK.search(text.lower()):
             kind, intro = "rueckruf", "utter_handoff_intro_callback"
@@ -108,12 +140,14 @@ class ActionStartHandoff(Action):
             topic = "unbeantwortet"
         summary = " | ".join(_recent_user_texts(tracker, 3))
         dispatcher.utter_message(response=intro)
+        bezirk = tracker.get_slot("stadtbezirk") or await _bezirk_in_message(tracker)
         return [
             SlotSet("handoff_type", kind),
             SlotSet("handoff_priority", priority),
             SlotSet("handoff_topic", topic or "persoenliche_hilfe"),
             SlotSet("handoff_summary", summary[:1000]),
-            SlotSet("handoff_bezirk", tracker.get_slot("stadtbezirk")),
+            SlotSet("handoff_bezirk", bezirk),
+            SlotSet("stadtbezirk", bezirk),
             SlotSet("handoff_callback", None),
             SlotSet("handoff_consent", None),
             SlotSet("failed_answers", 0),

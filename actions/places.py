@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.app_client import AppUnavailable, get_app_client
+from actions.app_client import AppUnavailable, Location, get_app_client
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,23 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return str(value) if value else None
 
 
+async def locate_in_message(tracker: Tracker) -> Location | None:
+    """Where the latest message says the citizen is, anywhere in the sentence ("ich wohne
+    in 44339 und suche ..."), or None (no location named, a button, the app away)."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    if not text or text.startswith("/"):
+        return None
+    try:
+        location = await get_app_client().locate(text, _entity(tracker, "postcode"))
+    except AppUnavailable as exc:
+        log.warning("place resolution unavailable: %s", exc)
+        return None
+    return location if location.stadtbezirk or location.candidates else None
+
+
 class ValidatePlaceForm(FormValidationAction):
-    """Fills the Stadtbezirk from a Stadtteil, a postcode or free text via the app."""
+    """Fills the Stadtbezirk from a Stadtteil, a postcode or free text via the app: in
+    the question that starts the form as well as in the answer to the form's question."""
 
     def name(self) -> str:
         return "validate_place_form"
@@ -29,17 +44,47 @@ class ValidatePlaceForm(FormValidationAction):
     async def extract_stadtbezirk(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if _entity(tracker, "stadtbezirk") or tracker.get_slot("requested_slot") != "stadtbezirk":
+        if _entity(tracker, "stadtbezirk") or tracker.get_slot("stadtbezirk"):
             return {}
-        text = (tracker.latest_message.get("text") or "").strip()
-        if not text or text.startswith("/"):
+        if tracker.get_slot("requested_slot") not in (None, "stadtbezirk"):
             return {}
-        try:
-            bezirk = await get_app_client().resolve_location(text, _entity(tracker, "postcode"))
-        except AppUnavailable as exc:
-            log.warning("place resolution unavailable: %s", exc)
+        location = await locate_in_message(tracker)
+        if location is None or location.ambiguous or not location.stadtbezirk:
             return {}
-        return {"stadtbezirk": bezirk} if bezirk else {}
+        return {"stadtbezirk": location.stadtbezirk}
+
+
+class ActionNoteLocation(Action):
+    """A location said outside a form ("ich wohne in 44263", after article choices):
+    remember the Stadtbezirk and offer places there; a postcode on a border gets one
+    short question between its Stadtbezirke."""
+
+    def name(self) -> str:
+        return "action_note_location"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        bezirk = _entity(tracker, "stadtbezirk")
+        location = None if bezirk else await locate_in_message(tracker)
+        if location is not None and location.ambiguous and len(location.candidates) > 1:
+            dispatcher.utter_message(
+                response="utter_ask_stadtbezirk_between",
+                buttons=_district_buttons(location.candidates),
+            )
+            return []
+        bezirk = bezirk or (location.stadtbezirk if location else None)
+        if not bezirk:
+            dispatcher.utter_message(response="utter_inform_ack")
+            return []
+        dispatcher.utter_message(response="utter_location_noted", stadtbezirk=bezirk)
+        return [SlotSet("stadtbezirk", bezirk)]
+
+
+def _district_buttons(candidates: tuple[str, ...]) -> list[dict[str, str]]:
+    return [
+        {"title": name, "payload": f'/inform{{"stadtbezirk": "{name}"}}'} for name in candidates
+    ]
 
 
 async def _name_places(

@@ -37,7 +37,8 @@ _HOURS = re.compile(
 ASKS = {
     "district": re.compile(r"Stadtbezirk|Stadtteil|Postleitzahl|wo wohnen Sie", re.I),
     "consent": re.compile(r"einverstanden", re.I),
-    "callback": re.compile(r"Telefonnummer", re.I),
+    # Web: "Unter welcher Telefonnummer ...?"; SMS: "Wann können wir Sie anrufen?"
+    "callback": re.compile(r"Telefonnummer|können wir Sie anrufen", re.I),
 }
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -86,8 +88,24 @@ async def test_money_lost_is_urgent_with_its_topic() -> None:
     said, slots = await _start(
         tracker("Ich habe auf einen Link geklickt und jetzt fehlt Geld", "report_emergency")
     )
-    assert said == ["utter_handoff_intro_urgent"]
+    assert said == ["utter_handoff_intro_urgent_geld_weg"]
     assert (slots["handoff_priority"], slots["handoff_topic"]) == ("dringend", "geld_weg")
+
+
+async def test_each_urgent_topic_has_its_own_first_aid_text() -> None:
+    """Hardening of issue 12, class 7: a bullied child is not told to call the bank."""
+    said, _ = await _start(
+        tracker("meine tochter wird in der klassengruppe fertig gemacht", "report_emergency")
+    )
+    assert said == ["utter_handoff_intro_urgent_cybermobbing_kind"]
+    said, _ = await _start(tracker("hilfe es ist dringend", "report_emergency"))
+    assert said == ["utter_handoff_intro_urgent"]  # no topic named: the general text
+    domain = Path(__file__).resolve().parents[2] / "bot" / "domain" / "human.yml"
+    responses = yaml.safe_load(domain.read_text(encoding="utf-8"))["responses"]
+    for topic, _pattern in human.URGENT_TOPICS:
+        text = responses[f"utter_handoff_intro_urgent_{topic}"][0]["text"]
+        assert "Ich gebe Ihre Anfrage sofort an einen Menschen weiter." in text
+    assert "Bank" not in responses["utter_handoff_intro_urgent_cybermobbing_kind"][0]["text"]
 
 
 @pytest.mark.parametrize(
@@ -96,16 +114,42 @@ async def test_money_lost_is_urgent_with_its_topic() -> None:
         ("mein konto wurde gehackt", "konto_gehackt"),
         ("jemand bedroht mich per whatsapp", "bedrohung"),
         ("mein sohn wird in der whatsapp gruppe gemobbt", "cybermobbing_kind"),
+        ("gerade ruft einer an und sagt er ist von der bank", "betrugsanruf"),
+        ("ein falscher polizist war am telefon", "betrugsanruf"),
+        ("es wurden 300 euro abgebucht", "geld_weg"),
     ],
 )
 def test_urgent_topics_are_named(text: str, topic: str) -> None:
     assert human.urgent_topic(text) == topic
 
 
+async def test_a_message_wrongly_taken_for_urgent_gets_no_alarm_and_no_handoff() -> None:
+    """The NLU once took a garden question for an emergency: without an urgent topic or
+    an urgent word, the bot says what it knows about and waits."""
+    dispatcher = CollectingDispatcher()
+    question = "meine rosen haben braune flecken was kann ich tun"
+    events = await human.ActionStartHandoff().run(
+        dispatcher, tracker(question, "report_emergency"), {}
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+    assert [e["event"] for e in events] == ["followup"]
+    said, slots = await _start(tracker("hilfe notfall bitte schnell", "report_emergency"))
+    assert said == ["utter_handoff_intro_urgent"] and slots["handoff_priority"] == "dringend"
+
+
 async def test_someone_should_call_me_is_a_call_back() -> None:
     said, slots = await _start(tracker("jemand soll mich anrufen", "request_human"))
     assert said == ["utter_handoff_intro_callback"]
     assert (slots["handoff_type"], slots["handoff_priority"]) == ("rueckruf", "normal")
+
+
+async def test_a_district_named_with_the_request_is_not_asked_again(app: FakeApp) -> None:
+    app.bezirk = "Hombruch"
+    said, slots = await _start(
+        tracker("kann mir ein mensch helfen ich wohne in barop", "request_human")
+    )
+    assert said == ["utter_handoff_intro_request"]
+    assert (slots["handoff_bezirk"], slots["stadtbezirk"]) == ("Hombruch", "Hombruch")
 
 
 async def test_known_district_is_not_asked_again() -> None:

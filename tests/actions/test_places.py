@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import places
-from actions.app_client import AppUnavailable, PlaceFound, PlaceRouting
+from actions.app_client import AppUnavailable, Location, PlaceFound, PlaceRouting
 
 
 def tracker(
@@ -36,18 +36,24 @@ def tracker(
 
 class FakeApp:
     def __init__(
-        self, *, bezirk: str | None = None, routing: PlaceRouting | None = None, fail: bool = False
+        self,
+        *,
+        bezirk: str | None = None,
+        routing: PlaceRouting | None = None,
+        fail: bool = False,
+        candidates: tuple[str, ...] = (),
     ) -> None:
         self.bezirk = bezirk
+        self.candidates = candidates
         self.routing = routing
         self.fail = fail
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
-    async def resolve_location(self, text: str, postcode: str | None) -> str | None:
+    async def locate(self, text: str, postcode: str | None = None) -> Location:
         self.calls.append(("resolve", {"text": text, "postcode": postcode}))
         if self.fail:
             raise AppUnavailable("down")
-        return self.bezirk
+        return Location(self.bezirk, self.candidates, len(self.candidates) > 1, postcode)
 
     async def route_places(self, **kwargs: Any) -> PlaceRouting:
         self.calls.append(("route", kwargs))
@@ -86,6 +92,53 @@ async def test_unknown_or_ambiguous_place_leaves_the_slot_empty(monkeypatch: pyt
         CollectingDispatcher(), tracker("irgendwo", {"requested_slot": "stadtbezirk"}), {}
     )
     assert slots == {}
+
+
+async def test_a_location_in_the_question_that_starts_the_form_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Issue 12, class 1: "ich wohne in 44339 und suche hilfe" needs no district question."""
+    app = FakeApp(bezirk="Eving")
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    question = "ich wohne in 44339 und suche hilfe mit dem laptop"
+    slots = await places.ValidatePlaceForm().extract_stadtbezirk(
+        CollectingDispatcher(), tracker(question, {}), {}
+    )
+    assert slots == {"stadtbezirk": "Eving"}
+    assert app.calls == [("resolve", {"text": question, "postcode": None})]
+
+
+async def test_a_location_outside_a_form_is_remembered_and_places_are_offered(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(places, "get_app_client", lambda: FakeApp(bezirk="Hörde"))
+    dispatcher = CollectingDispatcher()
+    events = await places.ActionNoteLocation().run(dispatcher, tracker("44263", {}), {})
+    assert events == [SlotSet("stadtbezirk", "Hörde")]
+    assert dispatcher.messages[0]["response"] == "utter_location_noted"
+    assert dispatcher.messages[0]["stadtbezirk"] == "Hörde"
+
+
+async def test_a_border_postcode_gets_one_short_question_between_its_districts(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    app = FakeApp(bezirk="Brackel", candidates=("Brackel", "Scharnhorst"))
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    events = await places.ActionNoteLocation().run(dispatcher, tracker("44309", {}), {})
+    assert events == []
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_ask_stadtbezirk_between"
+    assert [b["title"] for b in message["buttons"]] == ["Brackel", "Scharnhorst"]
+
+
+async def test_an_unknown_place_outside_a_form_is_said_honestly(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(places, "get_app_client", lambda: FakeApp(bezirk=None))
+    dispatcher = CollectingDispatcher()
+    assert await places.ActionNoteLocation().run(dispatcher, tracker("irgendwo", {}), {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_inform_ack"
 
 
 async def test_a_recognised_stadtbezirk_entity_is_not_asked_again(
