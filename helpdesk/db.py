@@ -20,6 +20,15 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value an INTEGER id column holds on every supported database.
+MAX_ROW_ID = 2**31 - 1
+
+
+def parse_row_id(value: str) -> int | None:
+    """A row id typed into a form field, or None when it is not one."""
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ROW_ID else None
+
+
 def utcnow() -> datetime:
     """Timezone-aware now in UTC."""
     return datetime.now(UTC)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
 from helpdesk.conversations.notify import Notifier
-from helpdesk.db import Database
+from helpdesk.db import MAX_ROW_ID, Database
 from helpdesk.privacy.crypto import Keyring
 from helpdesk.settings import Settings
 
@@ -32,3 +32,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 KeysDep = Annotated[Keyring, Depends(get_keys)]
+# Row ids in paths and cursors: bounded by the INTEGER columns (PostgreSQL's 4-byte
+# INTEGER is the narrowest), so an absurd id is a clear 404/422, never a 500.
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+OptionalRowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]

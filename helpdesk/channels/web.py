@@ -15,6 +15,7 @@ from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel, OutboundKind
 from helpdesk.conversations.notify import wait_for
 from helpdesk.conversations.text import InvalidMessage, clean_text
+from helpdesk.db import MAX_ROW_ID
 from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
 from helpdesk.privacy.notice import web_notice
 from helpdesk.texts import text as citizen_text
@@ -158,7 +159,7 @@ async def get_replies(
     notifier: NotifierDep,
     settings: SettingsDep,
     keys: KeysDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     wait: Annotated[float, Query(ge=0, le=25)] = 0,
 ) -> RepliesOut:
     """Replies with an id above ``after``; waits up to ``wait`` seconds for the first."""

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from helpdesk.db import Database
-from helpdesk.deps import DbDep
+from helpdesk.deps import DbDep, OptionalRowIdQuery, RowId
 from helpdesk.places.models import Place
 from helpdesk.staff import accounts, audit
 from helpdesk.staff.deps import render_staff, require_roles
@@ -141,7 +141,7 @@ async def staff_create(
 
 
 @router.get("/staff/{staff_id}", response_class=HTMLResponse)
-async def staff_detail(staff_id: int, request: Request, principal: Admin, db: DbDep) -> Response:
+async def staff_detail(staff_id: RowId, request: Request, principal: Admin, db: DbDep) -> Response:
     return await _detail_page(request, principal, db, staff_id)
 
 
@@ -149,7 +149,7 @@ async def _detail_page(
     request: Request,
     principal: StaffPrincipal,
     db: Database,
-    staff_id: int,
+    staff_id: RowId,
     *,
     error: str | None = None,
     status_code: int = 200,
@@ -180,7 +180,7 @@ async def _change(
     request: Request,
     principal: StaffPrincipal,
     db: Database,
-    staff_id: int,
+    staff_id: RowId,
     action: str,
     change: Any,
     detail: dict[str, Any],
@@ -202,7 +202,7 @@ async def _change(
 
 @router.post("/staff/{staff_id}/role")
 async def staff_role(
-    staff_id: int, request: Request, principal: Admin, db: DbDep, role: Annotated[Role, Form()]
+    staff_id: RowId, request: Request, principal: Admin, db: DbDep, role: Annotated[Role, Form()]
 ) -> Response:
     return await _change(
         request,
@@ -217,7 +217,7 @@ async def staff_role(
 
 @router.post("/staff/{staff_id}/places")
 async def staff_places(
-    staff_id: int,
+    staff_id: RowId,
     request: Request,
     principal: Admin,
     db: DbDep,
@@ -236,7 +236,7 @@ async def staff_places(
 
 @router.post("/staff/{staff_id}/active")
 async def staff_active(
-    staff_id: int,
+    staff_id: RowId,
     request: Request,
     principal: Admin,
     db: DbDep,
@@ -255,7 +255,7 @@ async def staff_active(
 
 @router.post("/staff/{staff_id}/password")
 async def staff_password(
-    staff_id: int,
+    staff_id: RowId,
     request: Request,
     principal: Admin,
     db: DbDep,
@@ -302,7 +302,7 @@ async def audit_log(
     object_id: str = "",
     since: str = "",
     until: str = "",
-    before: int | None = None,
+    before: OptionalRowIdQuery = None,
 ) -> Response:
     """The audit log, newest first, with filters."""
     query = audit.AuditFilter(

@@ -8,6 +8,6 @@ from helpdesk.texts import text
 
 def error_text(code: str) -> str:
     """The German message for a password rule or account error code."""
-    if code in {"too_short", "too_long", "equals_username"}:
+    if code in {"too_short", "too_long", "equals_username", "weak"}:
         return text(f"staff_password_{code}", min_length=MIN_LENGTH)
     return text(f"staff_{code}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 
@@ -23,14 +24,50 @@ class PasswordRuleError(ValueError):
         self.code = code
 
 
+# Fewer different characters than this is a pattern, not a password ("aaaaaaaaaaaa",
+# "abababababab", "111122223333").
+MIN_DISTINCT = 6
+# Runs along the digits, the alphabet and German keyboard rows, forwards and backwards.
+_RUNS = tuple(
+    run * 3
+    for base in ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertzuiopü", "asdfghjklöä",
+                 "yxcvbnm", "qwertyuiop")
+    for run in (base, base[::-1])
+)  # fmt: skip
+# Guessed first by every attacker; with any digits and a sign after them.
+_COMMON = re.compile(
+    r"(passwort|password|kennwort|geheim|dortmund|diodo|bibliothek|hallo|willkommen|"
+    r"sommer|winter|admin|letmein|qwertz|qwerty)+[\d\W_]*",
+)
+
+
 def check_rules(password: str, username: str) -> None:
-    """Raise ``PasswordRuleError`` unless the password is acceptable for this user."""
-    if len(password) < MIN_LENGTH:
+    """Raise ``PasswordRuleError`` unless the password is acceptable for this user.
+
+    Length counts without spaces at the ends (twelve spaces are no password); patterns
+    with few different characters, runs along the keyboard or the alphabet, and common
+    words with digits are refused as ``weak`` (NIST SP 800-63B: check against values
+    known to be commonly used or expected).
+    """
+    core = password.strip()
+    if len(core) < MIN_LENGTH:
         raise PasswordRuleError("too_short")
     if len(password) > MAX_LENGTH:
         raise PasswordRuleError("too_long")
-    if password.strip().casefold() == username.strip().casefold():
+    folded = core.casefold()
+    if folded == username.strip().casefold():
         raise PasswordRuleError("equals_username")
+    if (
+        len(set(folded)) < MIN_DISTINCT
+        or any(folded in run for run in _RUNS)
+        or _COMMON.fullmatch(folded)
+        or (
+            len(username.strip()) >= 3
+            and username.strip().casefold() in folded
+            and len(set(folded.replace(username.strip().casefold(), ""))) < MIN_DISTINCT
+        )
+    ):
+        raise PasswordRuleError("weak")
 
 
 def hash_password(password: str) -> str:

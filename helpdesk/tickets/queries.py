@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import ColumnElement, Select, case, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, select, true
 from sqlalchemy.orm import Session
 
 from helpdesk.conversations.models import Conversation, InboundMessage, OutboundMessage
 from helpdesk.places.models import Place
 from helpdesk.privacy.crypto import Keyring
 from helpdesk.privacy.phones import restore_numbers
-from helpdesk.staff.models import StaffPlace, StaffUser
-from helpdesk.staff.principal import TICKET_ROLES, Role, StaffPrincipal
+from helpdesk.staff.models import StaffUser
+from helpdesk.staff.principal import Role, StaffPrincipal
+from helpdesk.tickets.assignment import assignable
 from helpdesk.tickets.errors import NotAllowed
 from helpdesk.tickets.models import (
     OPEN_STATES,
@@ -271,15 +272,8 @@ def _assignees(
     """Whom the principal may give the ticket to: helpers only themselves."""
     if principal.role == Role.HELPER:
         return [(principal.id, principal.display_name)]
-    query = select(StaffUser.id, StaffUser.display_name).where(
-        StaffUser.active.is_(True), StaffUser.role.in_(sorted(TICKET_ROLES))
-    )
-    if place_id is not None:
-        members = select(StaffPlace.staff_id).where(StaffPlace.place_id == place_id)
-        query = query.where(or_(StaffUser.role != Role.HELPER, StaffUser.id.in_(members)))
-    else:
-        query = query.where(StaffUser.role != Role.HELPER)
-    return [(row[0], row[1]) for row in session.execute(query.order_by(StaffUser.display_name))]
+    query = assignable(place_id).order_by(StaffUser.display_name)
+    return [(row[0], row[1]) for row in session.execute(query)]
 
 
 def places_for(session: Session, principal: StaffPrincipal) -> list[tuple[int, str, str]]:

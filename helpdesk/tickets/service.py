@@ -21,7 +21,7 @@ from helpdesk.conversations.service import InboundClaim
 from helpdesk.places.hours import Closure, Week, parse_closures, parse_week
 from helpdesk.places.models import Place
 from helpdesk.privacy.crypto import Keyring
-from helpdesk.staff.principal import Role, StaffPrincipal
+from helpdesk.staff.principal import StaffPrincipal
 from helpdesk.texts import text as citizen_text
 from helpdesk.tickets.due import staffed_due_at
 from helpdesk.tickets.errors import (
@@ -154,7 +154,9 @@ def open_ticket(session: Session, data: TicketCreate, *, now: datetime, rules: D
     )
     session.add(ticket)
     session.flush()
-    _event(session, ticket, "created", None, now, priority=data.priority, place_id=data.place_id)
+    record_event(
+        session, ticket, "created", None, now, priority=data.priority, place_id=data.place_id
+    )
     return Opened(ticket.id, True, ticket.first_response_due_at)
 
 
@@ -181,7 +183,7 @@ def absorb_inbound(session: Session, claim: InboundClaim, *, now: datetime) -> b
     )
     if ticket.state == TicketState.WARTET_AUF_ANTWORT:
         ticket.state = TicketState.IN_BEARBEITUNG
-        _event(session, ticket, "state", None, now, state=ticket.state, by="citizen")
+        record_event(session, ticket, "state", None, now, state=ticket.state, by="citizen")
     ticket.updated_at = now
     return True
 
@@ -227,11 +229,11 @@ def reply(
         ticket.first_response_at = now
     if ticket.assignee_id is None:
         ticket.assignee_id = principal.id
-        _event(session, ticket, "assignee", principal.id, now, assignee_id=principal.id)
+        record_event(session, ticket, "assignee", principal.id, now, assignee_id=principal.id)
     if ticket.state != TicketState.WARTET_AUF_ANTWORT:
         ticket.state = TicketState.WARTET_AUF_ANTWORT
-        _event(session, ticket, "state", principal.id, now, state=ticket.state)
-    _event(session, ticket, "reply", principal.id, now)
+        record_event(session, ticket, "state", principal.id, now, state=ticket.state)
+    record_event(session, ticket, "reply", principal.id, now)
     ticket.updated_at = now
     return outbound_id
 
@@ -250,7 +252,7 @@ def add_note(
             created_at=now,
         )
     )
-    _event(session, ticket, "note", principal.id, now)
+    record_event(session, ticket, "note", principal.id, now)
     ticket.updated_at = now
 
 
@@ -273,7 +275,7 @@ def set_state(
         ticket.resolved_at = None
     ticket.state = new
     ticket.updated_at = now
-    _event(session, ticket, "state", principal.id, now, state=new)
+    record_event(session, ticket, "state", principal.id, now, state=new)
     if was_open and new not in OPEN_STATES:
         return _hand_back(session, ticket, now)
     return None
@@ -317,57 +319,10 @@ def set_priority(
             session, ticket.place_id, new, ticket.created_at, rules
         )
     ticket.updated_at = now
-    _event(session, ticket, "priority", principal.id, now, priority=new)
+    record_event(session, ticket, "priority", principal.id, now, priority=new)
 
 
-def assign(
-    session: Session,
-    principal: StaffPrincipal,
-    ticket_id: int,
-    assignee_id: int | None,
-    *,
-    now: datetime,
-) -> None:
-    """Give the ticket to someone. Helpers may only take it themselves or give it up."""
-    ticket = load_ticket(session, principal, ticket_id, for_update=True)
-    if principal.role == Role.HELPER and assignee_id not in (None, principal.id):
-        raise NotAllowed("helpers assign only themselves")
-    if assignee_id == ticket.assignee_id:
-        return
-    ticket.assignee_id = assignee_id
-    if ticket.state == TicketState.NEU and assignee_id is not None:
-        ticket.state = TicketState.IN_BEARBEITUNG
-        _event(session, ticket, "state", principal.id, now, state=ticket.state)
-    ticket.updated_at = now
-    _event(session, ticket, "assignee", principal.id, now, assignee_id=assignee_id)
-
-
-def transfer(
-    session: Session,
-    principal: StaffPrincipal,
-    ticket_id: int,
-    place_id: int | None,
-    *,
-    now: datetime,
-) -> None:
-    """Move the ticket to another place's queue (``None``: the central queue).
-
-    The ticket leaves the helper's view if they do not belong to the new place; the
-    assignee is cleared, because it was someone of the old place.
-    """
-    ticket = load_ticket(session, principal, ticket_id, for_update=True)
-    if place_id is not None and session.get(Place, place_id) is None:
-        raise InvalidChange("unknown place")
-    if place_id == ticket.place_id:
-        return
-    old = ticket.place_id
-    ticket.place_id = place_id
-    ticket.assignee_id = None
-    ticket.updated_at = now
-    _event(session, ticket, "transfer", principal.id, now, from_place_id=old, place_id=place_id)
-
-
-def _event(
+def record_event(
     session: Session,
     ticket: Ticket,
     kind: str,

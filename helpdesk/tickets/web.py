@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from helpdesk.conversations.notify import Notifier, wait_for
-from helpdesk.deps import DbDep, NotifierDep
+from helpdesk.db import parse_row_id
+from helpdesk.deps import DbDep, NotifierDep, RowId
 from helpdesk.internal.tickets import DueRulesDep
 from helpdesk.privacy.erasure import erase_conversation
 from helpdesk.staff import audit
 from helpdesk.staff.deps import ClockDep, CsrfChecked, StaffForbidden, render_staff, require_roles
 from helpdesk.staff.principal import Role, StaffPrincipal
 from helpdesk.texts import text as citizen_text
-from helpdesk.tickets import queries, service
+from helpdesk.tickets import assignment, queries, service
 from helpdesk.tickets.errors import InvalidChange, NotAllowed, TicketNotFound
 from helpdesk.tickets.models import OPEN_STATES, Priority, TicketState
 
@@ -191,7 +192,7 @@ async def _stream(notifier: Notifier) -> AsyncIterator[str]:
 @router.get("/{ticket_id}", response_class=HTMLResponse)
 async def view(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     principal: TicketStaff,
     db: DbDep,
     clock: ClockDep,
@@ -247,7 +248,7 @@ TextField = Annotated[str, Form(max_length=service.MAX_TEXT)]
 @router.post("/{ticket_id}/reply")
 async def reply(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     principal: TicketStaff,
     _csrf: CsrfChecked,
     db: DbDep,
@@ -271,7 +272,7 @@ async def reply(
 @router.post("/{ticket_id}/note")
 async def note(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     principal: TicketStaff,
     _csrf: CsrfChecked,
     db: DbDep,
@@ -292,7 +293,7 @@ async def note(
 @router.post("/{ticket_id}/state")
 async def change_state(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     principal: TicketStaff,
     _csrf: CsrfChecked,
     db: DbDep,
@@ -317,7 +318,7 @@ async def change_state(
 @router.post("/{ticket_id}/priority")
 async def change_priority(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     principal: TicketStaff,
     _csrf: CsrfChecked,
     db: DbDep,
@@ -340,7 +341,7 @@ async def change_priority(
 @router.post("/{ticket_id}/assign")
 async def assign(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     principal: TicketStaff,
     _csrf: CsrfChecked,
     db: DbDep,
@@ -348,14 +349,16 @@ async def assign(
     assignee: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     """Assign (helpers: only themselves) or release the ticket."""
-    assignee_id = int(assignee) if assignee.isdigit() else None
+    assignee_id = parse_row_id(assignee)
+    if assignee_id is None and assignee:
+        return RedirectResponse(f"/staff/tickets/{ticket_id}?fehler=ticket.assign", 303)
     return await _change(
         request,
         db,
         principal,
         ticket_id,
         "ticket.assign",
-        lambda s: service.assign(s, principal, ticket_id, assignee_id, now=clock()),
+        lambda s: assignment.assign(s, principal, ticket_id, assignee_id, now=clock()),
         {"assignee_id": assignee_id},
     )
 
@@ -363,7 +366,7 @@ async def assign(
 @router.post("/{ticket_id}/transfer")
 async def transfer(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     principal: TicketStaff,
     _csrf: CsrfChecked,
     db: DbDep,
@@ -371,7 +374,7 @@ async def transfer(
     place: Annotated[str, Form(max_length=16)],
 ) -> Response:
     """Move the ticket to another place's queue ("zentral": the central queue)."""
-    place_id = int(place) if place.isdigit() else None
+    place_id = parse_row_id(place)
     if place_id is None and place != "zentral":
         return RedirectResponse(f"/staff/tickets/{ticket_id}?fehler=ticket.transfer", 303)
     response = await _change(
@@ -380,7 +383,7 @@ async def transfer(
         principal,
         ticket_id,
         "ticket.transfer",
-        lambda s: service.transfer(s, principal, ticket_id, place_id, now=clock()),
+        lambda s: assignment.transfer(s, principal, ticket_id, place_id, now=clock()),
         {"place_id": place_id},
     )
     location = response.headers.get("location", "")
@@ -393,7 +396,7 @@ async def transfer(
 @router.post("/{ticket_id}/erase")
 async def erase_citizen(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     principal: TicketStaff,
     _csrf: CsrfChecked,
     db: DbDep,

@@ -147,3 +147,13 @@ def test_openapi_documents_the_web_chat_api(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/webchat/sessions/{session_id}/messages" in paths
     assert "/api/webchat/sessions/{session_id}/replies" in paths
+
+
+def test_an_absurd_reply_cursor_is_a_422_not_a_500(client: TestClient) -> None:
+    """Hardening finding 4."""
+    session_id = _session(client)
+    for after in (2**31, 2**63, 2**64):
+        response = client.get(
+            f"/api/webchat/sessions/{session_id}/replies", params={"after": after}
+        )
+        assert response.status_code == 422

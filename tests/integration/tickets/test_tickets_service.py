@@ -20,7 +20,7 @@ from helpdesk.conversations.models import (
 from helpdesk.db import Database
 from helpdesk.staff.principal import Role
 from helpdesk.texts import text
-from helpdesk.tickets import service
+from helpdesk.tickets import assignment, service
 from helpdesk.tickets.errors import InvalidChange, NotAllowed, TicketNotFound
 from helpdesk.tickets.models import (
     Author,
@@ -214,8 +214,8 @@ def test_transfer_moves_the_ticket_out_of_the_helpers_view(db: Database) -> None
         helper_a = add_staff(session, "anna", Role.HELPER, (place_a,))
     ticket_id, _ = _open(db, address="w", place_id=place_a)
     with db.session() as session:
-        service.assign(session, helper_a, ticket_id, helper_a.id, now=FRIDAY_5PM)
-        service.transfer(session, helper_a, ticket_id, place_b, now=FRIDAY_5PM)
+        assignment.assign(session, helper_a, ticket_id, helper_a.id, now=FRIDAY_5PM)
+        assignment.transfer(session, helper_a, ticket_id, place_b, now=FRIDAY_5PM)
     with db.read_session() as session:
         ticket = _load(db, Ticket, ticket_id)
         assert (ticket.place_id, ticket.assignee_id) == (place_b, None)
@@ -230,7 +230,7 @@ def test_helpers_may_not_assign_others(db: Database) -> None:
         bert = add_staff(session, "bert", Role.HELPER, (place_a,))
     ticket_id, _ = _open(db, address="x", place_id=place_a)
     with pytest.raises(NotAllowed), db.session() as session:
-        service.assign(session, anna, ticket_id, bert.id, now=FRIDAY_5PM)
+        assignment.assign(session, anna, ticket_id, bert.id, now=FRIDAY_5PM)
 
 
 def test_notes_stay_internal_and_priority_moves_the_due_time(db: Database) -> None:

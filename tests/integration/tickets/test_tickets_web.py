@@ -256,3 +256,46 @@ def test_only_an_admin_erases_a_tickets_citizen_and_the_citizen_is_told(
     with db.read_session() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 0
         assert session.scalar(select(func.count()).select_from(Conversation)) == 2  # the others
+
+
+HUGE = (2**31, 2**63, 2**64 + 7)
+
+
+def test_absurd_ids_are_a_clear_4xx_never_a_500(client: TestClient, db: Database) -> None:
+    """Hardening finding 4: ids of 2^63 or more once made 500 errors."""
+    _, password = create_staff(db, "admin", Role.ADMIN)
+    csrf = login(client, "admin", password)
+    for big in HUGE:
+        for method, path, data in _endpoints(big, 1):
+            response = client.request(
+                method, path, data={**data, "csrf_token": csrf}, follow_redirects=False
+            )
+            assert 400 <= response.status_code < 500, (path, response.status_code)
+        for path in (f"/staff/admin/staff/{big}", f"/staff/admin/audit?before={big}"):
+            response = client.get(path)
+            assert 400 <= response.status_code < 500, (path, response.status_code)
+
+
+def test_a_ticket_goes_only_to_someone_who_can_open_it(
+    client: TestClient, db: Database, world: World
+) -> None:
+    """Hardening findings 4 and 10: an unknown id, an organiser or a helper of another
+    place cannot be made the assignee; a helper of the ticket's place can."""
+    _, password = create_staff(db, "chefin", Role.COORDINATOR)
+    organiser, _ = create_staff(db, "olga", Role.ORGANISER)
+    other_helper, _ = create_staff(db, "bert", Role.HELPER, [world.place_b])
+    own_helper, _ = create_staff(db, "anna", Role.HELPER, [world.place_a])
+    csrf = login(client, "chefin", password)
+    path = f"/staff/tickets/{world.ticket_a}/assign"
+    for wrong in ("999999", str(2**63), str(organiser.id), str(other_helper.id)):
+        before = _snapshot(db, world.ticket_a)
+        response = client.post(
+            path, data={"assignee": wrong, "csrf_token": csrf}, follow_redirects=False
+        )
+        refused = response.status_code == 422 or (
+            response.status_code == 303 and "fehler=ticket.assign" in response.headers["location"]
+        )
+        assert refused, (wrong, response.status_code)
+        assert _snapshot(db, world.ticket_a) == before
+    client.post(path, data={"assignee": str(own_helper.id), "csrf_token": csrf})
+    assert _snapshot(db, world.ticket_a)[3] == own_helper.id

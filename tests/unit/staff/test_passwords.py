@@ -38,6 +38,17 @@ def test_hash_with_old_parameters_needs_rehash() -> None:
         ("anna.schmidt", "anna.schmidt", "equals_username"),
         ("ANNA.SCHMIDT", "anna.schmidt", "equals_username"),
         ("x" * 1025, "anna", "too_long"),
+        # Hardening finding 8: these were accepted.
+        (" " * 12, "anna", "too_short"),
+        ("   kurz  ok   ", "anna", "too_short"),
+        ("aaaaaaaaaaaa", "anna", "weak"),
+        ("abababababab", "anna", "weak"),
+        ("123456789012", "anna", "weak"),
+        ("qwertzuiopü", "anna", "too_short"),
+        ("asdfghjklöäa", "anna", "weak"),
+        ("Passwort1234", "anna", "weak"),
+        ("dortmund2026!", "anna", "weak"),
+        ("anna.schmidt1", "anna.schmidt", "weak"),
     ],
 )
 def test_rules_refuse_weak_passwords(password: str, username: str, code: str) -> None:
@@ -48,3 +59,5 @@ def test_rules_refuse_weak_passwords(password: str, username: str, code: str) ->
 
 def test_twelve_characters_other_than_the_username_are_accepted() -> None:
     check_rules("zwölf-zeich.", "anna")
+    check_rules("Tisch Regen Gabel Mond", "anna")
+    check_rules("anna-liest-gern-krimis", "anna")
