@@ -141,7 +141,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # SMS digits first: a deferred "1" may be the privacy question's "Ja".
             local=LocalHandlers(
                 sms.SmsKeywords(db),
-                PrivacyCommands(db, notice=short_notice(settings), tracker=tracker),
+                PrivacyCommands(
+                    db,
+                    notices={c: short_notice(settings, c) for c in ("sms", "telegram", "web")},
+                    tracker=tracker,
+                ),
             ),
         )
         privacy_job = PrivacyJob(

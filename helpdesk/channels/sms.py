@@ -34,6 +34,7 @@ from helpdesk.db import Database
 from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
 from helpdesk.privacy.notice import short_notice
 from helpdesk.settings import Settings
+from helpdesk.texts import text as citizen_text
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/sms/twilio", tags=["sms"])
@@ -75,10 +76,17 @@ async def inbound_sms(
     sender = params.get("From", "")
     if not sid or not sender:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and From are required")
+    answer: str | None = None
     try:
         body = clean_text(params.get("Body", ""), max_chars=settings.max_message_chars)
-    except InvalidMessage:
-        body = "HILFE"  # an empty or oversized SMS gets the help text instead of silence
+    except InvalidMessage as exc:
+        if exc.reason == "web_invalid_too_long":
+            # Kept cut to the limit, and the citizen is told why it gets no answer.
+            limit = settings.max_message_chars
+            body = params.get("Body", "")[:limit].strip() or "-"
+            answer = citizen_text("sms_too_long", max_chars=limit)
+        else:
+            body = "HILFE"  # an empty SMS (a picture only) gets the help text
 
     def store() -> sms_state.SmsReceived:
         with db.session() as session:
@@ -90,7 +98,7 @@ async def inbound_sms(
                 notice=short_notice(settings),
             )
             return sms_state.receive_sms(
-                session, conversation, message_sid=sid, body=body, keys=keys
+                session, conversation, message_sid=sid, body=body, keys=keys, answer=answer
             )
 
     result = await run_in_threadpool(store)

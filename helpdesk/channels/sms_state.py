@@ -214,10 +214,12 @@ def receive_sms(
     message_sid: str,
     body: str,
     keys: Keyring,
+    answer: str | None = None,
     now: datetime | None = None,
 ) -> SmsReceived:
     """Store an inbound SMS once (by MessageSid) and decide who answers it.
 
+    ``answer``, if given, is sent instead of asking anyone (an SMS too long to read).
     Keywords STOPP/START/HILFE/MEHR and unknown digits are answered by the app; a digit
     selects the numbered choice of the last reply with buttons (its payload goes to
     Rasa); MENSCH/0 and LÖSCHEN become intents. While a number is opted out, its
@@ -235,6 +237,9 @@ def receive_sms(
     if state.opted_out_at is not None and keyword not in (Keyword.START, Keyword.STOP):
         answer_locally(session, conversation, probe.inbound_id, None, now)
         return SmsReceived(probe, to_assistant=False, local_reply=False)
+    if answer is not None:  # the channel already knows the answer (a too long SMS)
+        answer_locally(session, conversation, probe.inbound_id, answer, now)
+        return SmsReceived(probe, to_assistant=False, local_reply=True)
     if _depends_on_the_last_answer(keyword, body) and _earlier_unanswered(
         session, conversation.id, probe.inbound_id
     ):

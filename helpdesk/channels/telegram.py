@@ -239,7 +239,7 @@ class TelegramChannel:
             self._db,
             incoming,
             keys=self._keys,
-            notice=short_notice(self._settings),
+            notice=short_notice(self._settings, "telegram"),
             max_chars=self._settings.max_message_chars,
         )
         if result.to_assistant:

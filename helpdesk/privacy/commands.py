@@ -16,6 +16,7 @@ import asyncio
 import enum
 import logging
 import unicodedata
+from collections.abc import Mapping
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -94,9 +95,11 @@ def asks_erasure(replies: list[Reply]) -> bool:
 class PrivacyCommands:
     """The inbox worker's local handler for the privacy words."""
 
-    def __init__(self, db: Database, *, notice: str, tracker: RasaTracker | None) -> None:
+    def __init__(
+        self, db: Database, *, notices: Mapping[str, str], tracker: RasaTracker | None
+    ) -> None:
         self._db = db
-        self._notice = notice
+        self._notices = dict(notices)  # the short notice per channel
         self._tracker = tracker
 
     async def handle(self, claim: InboundClaim) -> bool:
@@ -157,6 +160,6 @@ class PrivacyCommands:
                 reply = Reply(text("erase_cancelled"))
                 conversation.erase_asked_at = None
             else:
-                reply = Reply(self._notice)
+                reply = Reply(self._notices.get(claim.channel) or self._notices["sms"])
             service.complete_inbound(session, claim, [reply], empty_reply=reply, now=now)
         return True

@@ -15,9 +15,21 @@ def privacy_url(settings: Settings) -> str:
     return settings.public_url.rstrip("/") + PRIVACY_PATH
 
 
-def short_notice(settings: Settings) -> str:
-    """The short German notice: what, why, how long, who sees it, how to erase."""
-    return text("privacy_notice", days=settings.retention_days, url=privacy_url(settings))
+# What each channel stores besides the messages, said exactly (Art. 13): a phone number
+# by SMS; on Telegram only the chat's id, never the phone number; on the web chat the
+# session in the browser.
+_SHORT_NOTICE = {
+    "sms": "privacy_notice",
+    "telegram": "privacy_notice_telegram",
+    "web": "privacy_notice_web_chat",
+}
+
+
+def short_notice(settings: Settings, channel: str = "sms") -> str:
+    """The short German notice of a channel: what, why, how long, who sees it, how to
+    erase, where the full text is."""
+    key = _SHORT_NOTICE.get(channel, "privacy_notice")
+    return text(key, days=settings.retention_days, url=privacy_url(settings))
 
 
 def web_notice(settings: Settings) -> str:

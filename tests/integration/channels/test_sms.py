@@ -321,3 +321,16 @@ def test_mehr_shows_the_rest_of_a_long_menu_and_a_digit_then_answers_that_menu(
     assert [m.text for m in _inbound(client)][-1] == pages[1].choices[1].payload
     assert pages[1].choices[1].title == "Hörde"
     assert "2 = Hörde" in pages[1].text
+
+
+def test_a_too_long_sms_is_told_so_instead_of_getting_the_help_text(
+    client: TestClient, fake_twilio: FakeTwilio
+) -> None:
+    """Hardening finding 12: more than 2,000 characters were answered with HILFE."""
+    _send(client, "Bitte helfen Sie mir. " * 120, "SM0071")  # 2,640 characters
+    _wait_for(lambda: len(_replies(fake_twilio)) == 1)
+    assert _replies(fake_twilio) == [text("sms_too_long", max_chars=2000)]
+    assert text("sms_help") not in _replies(fake_twilio)
+    stored = _inbound(client)
+    assert len(stored) == 1 and stored[0].status == InboundStatus.DONE
+    assert stored[0].text.startswith("Bitte helfen Sie mir.") and len(stored[0].text) <= 2000

@@ -89,7 +89,9 @@ async def test_start_queues_the_privacy_notice_and_asks_rasa_to_greet(
     await channel.start()
     await _wait_for(lambda: len(_inbound(db)) == 1)
     assert _inbound(db)[0][1] == "/greet"
-    assert _outbound_texts(db, with_notice=True) == [short_notice(Settings(**SETTINGS_KEYS))]
+    assert _outbound_texts(db, with_notice=True) == [
+        short_notice(Settings(**SETTINGS_KEYS), "telegram")
+    ]
 
 
 async def test_first_message_without_start_gets_the_privacy_notice_once(
@@ -99,7 +101,9 @@ async def test_first_message_without_start_gets_the_privacy_notice_once(
     fake_telegram.push_text(CHAT, "Wie geht WLAN?")
     await channel.start()
     await _wait_for(lambda: len(_inbound(db)) == 2)
-    assert _outbound_texts(db, with_notice=True) == [short_notice(Settings(**SETTINGS_KEYS))]
+    assert _outbound_texts(db, with_notice=True) == [
+        short_notice(Settings(**SETTINGS_KEYS), "telegram")
+    ]
 
 
 async def test_same_update_delivered_five_times_is_stored_once(

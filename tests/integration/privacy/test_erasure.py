@@ -135,7 +135,7 @@ async def test_erasure_leaves_no_address_or_text_in_any_table_of_app_and_tracker
     # ... while addresses are never stored in plain text, not even before erasure.
     assert not any(address in before for address in CITIZENS.values())
 
-    commands = PrivacyCommands(db, notice=NOTICE, tracker=tracker)
+    commands = PrivacyCommands(db, notices={"sms": NOTICE}, tracker=tracker)
     for channel, conversation_id in ids.items():
         with db.read_session() as session:
             before_id = session.scalar(select(func.max(OutboundMessage.id))) or 0
@@ -183,7 +183,7 @@ async def test_rasa_asking_erase_makes_a_typed_ja_confirm(
     db: Database, tracker_url: str, tracker: RasaTracker
 ) -> None:
     conversation_id = _seed(db, tracker_url, "sms")
-    commands = PrivacyCommands(db, notice=NOTICE, tracker=tracker)
+    commands = PrivacyCommands(db, notices={"sms": NOTICE}, tracker=tracker)
     _say(db, conversation_id, "m2", "ich will dass meine daten gelöscht werden")
     claim = _claim(db)
     assert not await commands.handle(claim)  # Rasa answers it ...
@@ -201,7 +201,7 @@ async def test_nein_erases_nothing_and_ja_without_question_goes_to_rasa(
     db: Database, tracker_url: str, tracker: RasaTracker
 ) -> None:
     conversation_id = _seed(db, tracker_url, "telegram")
-    commands = PrivacyCommands(db, notice=NOTICE, tracker=tracker)
+    commands = PrivacyCommands(db, notices={"sms": NOTICE}, tracker=tracker)
     _say(db, conversation_id, "m2", "ja")
     assert not await commands.handle(_claim(db))  # no question pending: Rasa's turn
     with db.session() as session:
@@ -222,7 +222,7 @@ async def test_a_message_sent_after_confirming_is_kept_and_answered(
     db: Database, tracker_url: str, tracker: RasaTracker
 ) -> None:
     conversation_id = _seed(db, tracker_url, "sms")
-    commands = PrivacyCommands(db, notice=NOTICE, tracker=tracker)
+    commands = PrivacyCommands(db, notices={"sms": NOTICE}, tracker=tracker)
     _say(db, conversation_id, "m2", CONFIRM_PAYLOAD)
     _say(db, conversation_id, "m3", "Noch eine Frage zu WLAN")  # arrives during the erasure
     assert await commands.handle(_claim(db))
