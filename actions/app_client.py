@@ -134,6 +134,11 @@ class AppClient:
             postcode=data.get("postcode"),
         )
 
+    async def place_details(self, keys: list[str], question: str) -> list[str]:
+        """German lines answering a follow-up about the places shown before."""
+        data = await self._post("/internal/places/details", {"keys": keys, "question": question})
+        return [str(line) for line in data.get("lines") or []]
+
     async def route_places(
         self,
         *,
@@ -204,6 +209,7 @@ class PlaceFound:
     reasons: list[str]
     sms: str
     is_example_data: bool
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,7 @@ def _place(item: dict[str, Any]) -> PlaceFound:
         reasons=list(item.get("reasons") or []),
         sms=item.get("sms") or "",
         is_example_data=bool(item.get("is_example_data")),
+        key=str(item.get("key") or ""),
     )
 
 

@@ -14,6 +14,9 @@ from actions.app_client import AppUnavailable, Location, get_app_client
 
 log = logging.getLogger(__name__)
 
+# The keys of the places the bot named last, for follow-ups ("Wann haben die offen?").
+SHOWN_PLACES = "shown_places"
+
 
 def _entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
@@ -122,7 +125,34 @@ async def _name_places(
     if routing.next_offset is not None:
         dispatcher.utter_message(response="utter_place_more_offer")
     next_offset = float(routing.next_offset) if routing.next_offset is not None else None
-    return [SlotSet("place_offset", next_offset)]
+    shown = [place.key for place in routing.places if place.key]
+    return [SlotSet("place_offset", next_offset), SlotSet(SHOWN_PLACES, shown)]
+
+
+class ActionPlaceDetails(Action):
+    """A follow-up about the places just shown: opening and consultation hours, address,
+    step-free access, languages, phone (the app answers from the registry)."""
+
+    def name(self) -> str:
+        return "action_place_details"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        keys = [str(key) for key in tracker.get_slot(SHOWN_PLACES) or []]
+        if not keys:
+            dispatcher.utter_message(response="utter_place_details_none")
+            return []
+        try:
+            lines = await get_app_client().place_details(
+                keys, str(tracker.latest_message.get("text") or "")
+            )
+        except AppUnavailable as exc:
+            log.warning("place details unavailable: %s", exc)
+            dispatcher.utter_message(response="utter_place_unavailable")
+            return []
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
 
 
 class ActionFindPlace(Action):

@@ -17,6 +17,7 @@ from helpdesk.analytics.models import Outcome
 from helpdesk.db import Database, utcnow
 from helpdesk.deps import DbDep, SettingsDep
 from helpdesk.internal.auth import require_internal_caller
+from helpdesk.places.details import DetailAnswer, describe
 from helpdesk.places.geo import Resolution
 from helpdesk.places.models import Place
 from helpdesk.places.needs import UnknownNeed
@@ -179,6 +180,29 @@ def _record_routed(db: Database, settings: Settings, sender: str, answer: RouteA
             )
     except Exception as exc:  # analytics must never cost the citizen their answer
         log.warning("analytics: routing event not recorded (%s)", type(exc).__name__)
+
+
+class DetailsIn(BaseModel):
+    keys: list[str] = Field(max_length=10, description="places the bot showed, in order")
+    question: str = Field(default="", max_length=2000)
+
+
+class DetailsOut(BaseModel):
+    aspects: list[str]
+    lines: list[str] = Field(description="German, one per place and aspect asked")
+
+
+@router.post("/details", response_model=DetailsOut)
+async def details(body: DetailsIn, db: DbDep, snapshot: SnapshotDep) -> DetailsOut:
+    """Answer a follow-up about places just shown ("Und wann haben die offen?")."""
+
+    def run() -> DetailAnswer:
+        with db.read_session() as session:
+            by_key = {place.key: place for place in snapshot.places(session)}
+        return describe([by_key[k] for k in body.keys if k in by_key], body.question)
+
+    answer = await run_in_threadpool(run)
+    return DetailsOut(aspects=list(answer.aspects), lines=list(answer.lines))
 
 
 @router.post("/resolve", response_model=LocationOut)

@@ -55,6 +55,12 @@ class FakeApp:
             raise AppUnavailable("down")
         return Location(self.bezirk, self.candidates, len(self.candidates) > 1, postcode)
 
+    async def place_details(self, keys: list[str], question: str) -> list[str]:
+        self.calls.append(("details", {"keys": keys, "question": question}))
+        if self.fail:
+            raise AppUnavailable("down")
+        return [f"{key}: Di 10:00-12:00" for key in keys]
+
     async def route_places(self, **kwargs: Any) -> PlaceRouting:
         self.calls.append(("route", kwargs))
         if self.fail:
@@ -189,7 +195,7 @@ async def test_find_place_names_places_with_reasons_and_marks_example_data(
     assert dispatcher.messages[0]["name"] == "Seniorenbüro Hörde (Beispiel)"
     assert dispatcher.messages[0]["reasons"] == "in Hörde, morgen 14–16 Uhr Sprechstunde"
     assert dispatcher.messages[-1]["response"] == "utter_place_example_notice"
-    assert events == [SlotSet("place_offset", None)]
+    assert events == [SlotSet("place_offset", None), SlotSet("shown_places", [])]
 
 
 async def test_more_places_continues_where_the_last_search_ended(
@@ -207,7 +213,7 @@ async def test_more_places_continues_where_the_last_search_ended(
         "utter_place_example_notice",
         "utter_place_more_offer",
     ]
-    assert events == [SlotSet("place_offset", 3.0)]
+    assert events == [SlotSet("place_offset", 3.0), SlotSet("shown_places", [])]
 
 
 async def test_more_places_without_a_search_says_there_are_none(monkeypatch: pytest.MonkeyPatch):
@@ -232,3 +238,29 @@ async def test_find_place_says_so_when_nothing_fits_or_the_app_is_down(
     dispatcher = CollectingDispatcher()
     await places.ActionFindPlace().run(dispatcher, tracker("x", {}), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_place_unavailable"]
+
+
+async def test_a_follow_up_is_answered_for_the_places_shown(monkeypatch: pytest.MonkeyPatch):
+    """Issue 12, class 2: "Und wann haben die offen?" after two places were named."""
+    app = FakeApp()
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    question = "und wann haben die offen"
+    await places.ActionPlaceDetails().run(
+        dispatcher, tracker(question, {"shown_places": ["a", "b"]}), {}
+    )
+    assert app.calls == [("details", {"keys": ["a", "b"], "question": question})]
+    assert dispatcher.messages[0]["text"] == "a: Di 10:00-12:00\nb: Di 10:00-12:00"
+    none = CollectingDispatcher()
+    await places.ActionPlaceDetails().run(none, tracker(question, {}), {})
+    assert none.messages[0]["response"] == "utter_place_details_none"
+
+
+async def test_named_places_are_remembered_for_follow_ups(monkeypatch: pytest.MonkeyPatch):
+    shown = PlaceFound("Ort A", "Hörde", ["in Hörde"], "sms", False, key="ort-a")
+    app = FakeApp(routing=PlaceRouting("Hörde", False, None, [shown], None))
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    events = await places.ActionFindPlace().run(
+        CollectingDispatcher(), tracker("hilfe", {"stadtbezirk": "Hörde"}), {}
+    )
+    assert SlotSet("shown_places", ["ort-a"]) in events

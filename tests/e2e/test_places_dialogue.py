@@ -44,3 +44,17 @@ def test_andere_orte_names_the_next_places(app: AppRunner) -> None:
     named_more = {str(r["text"]).split(",")[0] for r in more if "(Beispiel)" in r["text"]}
     assert any(r["text"] in notice for r in more)
     assert named_more and not named_first & named_more
+
+
+def test_a_follow_up_about_the_places_shown_is_answered_from_them(app: AppRunner) -> None:
+    """Issue 12, classes 1 and 2: a postcode inside the sentence is used at once, and
+    "wann haben die offen" is about the places just named, not an article."""
+    chat = WebChat(app.url)
+    first = chat.ask("ich wohne in 44263 und such wen der mir mit dem laptop hilft")
+    named = [str(r["text"]).split(",")[0] for r in first if "(Beispiel)" in str(r["text"])]
+    assert named, [r["text"] for r in first]
+    hours = " ".join(str(r["text"]) for r in chat.ask("und wann haben die offen?"))
+    assert all(name in hours for name in named), hours
+    assert "geöffnet" in hours and "Hat das geholfen?" not in hours
+    where = " ".join(str(r["text"]) for r in chat.ask("kann ich da mit dem rollator rein"))
+    assert "barrierefrei" in where

@@ -164,3 +164,19 @@ def test_routing_records_one_pseudonymous_demand_event(client: TestClient) -> No
     assert level is not None and level >= 2  # a course needs Stufe >= 2
     assert place_id is not None
     assert ref not in (pseudonym, "+491701234567")
+
+
+def test_details_answer_a_follow_up_about_the_places_shown(client: TestClient) -> None:
+    routed = client.post(
+        "/internal/places/route", json={"stadtbezirk": "Hörde", "limit": 2}, headers=AUTH
+    ).json()
+    keys = [place["key"] for place in routed["places"]]
+    body = client.post(
+        "/internal/places/details",
+        json={"keys": keys, "question": "Und wann haben die offen?"},
+        headers=AUTH,
+    ).json()
+    assert body["aspects"] == ["hours"]
+    names = [place["name"] for place in routed["places"]]
+    assert [line.split(":")[0] for line in body["lines"][:2]] == names
+    assert client.post("/internal/places/details", json={"keys": []}).status_code == 401
