@@ -9,6 +9,7 @@ import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -20,6 +21,7 @@ from helpdesk.conversations.notify import Notifier, wait_for
 from helpdesk.db import parse_row_id
 from helpdesk.deps import DbDep, NotifierDep, RowId
 from helpdesk.internal.tickets import DueRulesDep
+from helpdesk.places.routing import BERLIN
 from helpdesk.privacy.erasure import erase_conversation
 from helpdesk.staff import audit
 from helpdesk.staff.deps import ClockDep, CsrfChecked, StaffForbidden, render_staff, require_roles
@@ -151,8 +153,9 @@ async def export(principal: TicketStaff, db: DbDep, clock: ClockDep, args: Filte
                 row.place_name or "zentral",
                 row.stadtbezirk or "",
                 row.topic,
-                row.created_at.isoformat(),
-                row.due_at.isoformat() if row.due_at else "",
+                # Dortmund wall-clock time, with its offset (MEZ/MESZ), as staff read it.
+                _local(row.created_at),
+                _local(row.due_at) if row.due_at else "",
             ]
         )
     return Response(
@@ -429,3 +432,7 @@ async def erase_citizen(
         return RedirectResponse(f"/staff/tickets/{ticket_id}?fehler=ticket.erase", status_code=303)
     notifier.outbound_stored()
     return RedirectResponse("/staff/tickets?geloescht=1", status_code=303)
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(BERLIN).isoformat(timespec="minutes")

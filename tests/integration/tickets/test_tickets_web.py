@@ -8,7 +8,7 @@ requests are refused; citizen text is escaped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.routing import APIRoute
@@ -299,3 +299,30 @@ def test_a_ticket_goes_only_to_someone_who_can_open_it(
         assert _snapshot(db, world.ticket_a) == before
     client.post(path, data={"assignee": str(own_helper.id), "csrf_token": csrf})
     assert _snapshot(db, world.ticket_a)[3] == own_helper.id
+
+
+def test_staff_read_dortmund_time_on_pages_and_in_the_export(
+    client: TestClient, db: Database
+) -> None:
+    """Hardening finding 14: times were shown in UTC ("Eingang 06:04 UTC")."""
+    winter = datetime(2026, 12, 1, 5, 4, tzinfo=UTC)  # 06:04 MEZ
+    summer = datetime(2026, 7, 1, 5, 4, tzinfo=UTC)  # 07:04 MESZ
+    ids = []
+    with db.session() as session:
+        place = add_place(session, "zeit")
+        for address, at in (("zeit-w", winter), ("zeit-s", summer)):
+            conversation = hub.get_or_create_conversation(
+                session, channel="web", address=address, keys=keyring("k")
+            )
+            ids.append(
+                service.open_ticket(
+                    session, TicketCreate(conversation.id, place_id=place), now=at, rules=DueRules()
+                ).ticket_id
+            )
+    _, password = create_staff(db, "zeitadmin", Role.ADMIN)
+    login(client, "zeitadmin", password)
+    page = client.get(f"/staff/tickets/{ids[0]}").text
+    assert "01.12.2026 06:04 Uhr" in page and "UTC" not in page
+    assert "01.07.2026 07:04 Uhr" in client.get(f"/staff/tickets/{ids[1]}").text
+    export = client.get("/staff/tickets/export.csv?state=").text
+    assert "2026-12-01T06:04+01:00" in export and "2026-07-01T07:04+02:00" in export
