@@ -102,3 +102,20 @@ def test_loeschen_confirmed_by_button_erases_and_clears_the_screen(page: Page) -
     expect(messages).to_contain_text(citizen_text("erase_done"), timeout=30_000)
     expect(messages).not_to_contain_text("Quirinus")  # the transcript is gone from the kiosk
     expect(page.locator("#messages .msg.user")).to_have_count(0)
+
+
+def test_on_a_kiosk_screen_the_conversation_gets_most_of_the_height(
+    browser: Browser, app: AppRunner
+) -> None:
+    """Hardening finding 13: at 1100 x 900 the header with the privacy notice took about
+    40 % of the screen; the conversation must keep at least 60 %, and the notice stays."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(app.url + "/")
+    page.wait_for_selector("#app:not([hidden])")
+    box = page.locator("#messages").bounding_box()
+    assert box is not None and box["height"] >= 0.6 * 900, box
+    notice = page.locator("#privacy-notice")
+    assert notice.is_visible() and "LÖSCHEN" in notice.inner_text()
+    assert page.evaluate("document.documentElement.scrollHeight") <= 900  # nothing hidden
+    context.close()
