@@ -70,11 +70,13 @@ def register(app: FastAPI) -> None:
     app.include_router(places_api.router)
 
 
-def berlin_time(value: datetime | None, seconds: bool = False) -> str:
-    """Template filter ``berlin``: a UTC timestamp as Dortmund wall-clock time."""
+def berlin_time(value: datetime | None, seconds: bool = False, short: bool = False) -> str:
+    """Template filter ``berlin``: a UTC timestamp as Dortmund wall-clock time
+    (``short``: day and month only, for dense lists)."""
     if value is None:
         return ""
-    return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M" + (":%S" if seconds else ""))
+    day = "%d.%m." if short else "%d.%m.%Y"
+    return value.astimezone(BERLIN).strftime(f"{day} %H:%M" + (":%S" if seconds else ""))
 
 
 def safe_next(target: str | None) -> str:

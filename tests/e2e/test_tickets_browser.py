@@ -13,11 +13,15 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 
-from helpdesk.db import Database
+from helpdesk.conversations import service as hub
+from helpdesk.db import Database, utcnow
 from helpdesk.places.models import Place
 from helpdesk.staff.principal import Role
 from helpdesk.texts import text
+from helpdesk.tickets import service as tickets
+from helpdesk.tickets.service import DueRules, TicketCreate
 from tests.e2e.conftest import AppRunner
+from tests.keys import keyring
 from tests.staff_support import browser_login, create_staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -129,3 +133,49 @@ def test_handoff_reply_pause_and_hand_back(browser: Browser, desk: AppRunner) ->
     finally:
         staff_context.close()
         citizen_context.close()
+
+
+def test_the_queue_shows_at_least_15_tickets_on_one_screen(
+    browser: Browser, desk: AppRunner
+) -> None:
+    """Hardening finding 14: about two tickets fitted a 1280 x 900 screen, because the
+    summary wrapped. One line per ticket; the full summary on focus and as a tooltip."""
+    database = Database(desk.database_url)
+    try:
+        with database.session() as session:
+            place = session.scalars(select(Place.id).where(Place.stadtbezirk == "Hörde")).first()
+            for n in range(20):
+                conversation = hub.get_or_create_conversation(
+                    session, channel="web", address=f"queue-{n}", keys=keyring("k")
+                )
+                tickets.open_ticket(
+                    session,
+                    TicketCreate(
+                        conversation.id,
+                        place_id=place,
+                        summary=f"Anfrage {n}: " + "Mein Handy zeigt eine lange Meldung. " * 6,
+                    ),
+                    now=utcnow(),
+                    rules=DueRules(),
+                )
+        _, password = create_staff(database, "koordina", Role.COORDINATOR)
+    finally:
+        database.dispose()
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    browser_login(page, desk.url, "koordina", password)
+    page.goto(desk.url + "/staff/tickets")
+    rows = page.locator("#ticket-rows tr")
+    visible = [
+        box
+        for box in (rows.nth(i).bounding_box() for i in range(rows.count()))
+        if box is not None and box["y"] + box["height"] <= 900
+    ]
+    assert len(visible) >= 15, len(visible)
+    summary = page.locator("#ticket-rows td.summary").first
+    assert "Mein Handy zeigt eine lange Meldung." in (summary.get_attribute("title") or "")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    table = "document.getElementById('ticket-table')"
+    fits = f"(t => t.scrollWidth <= t.parentElement.clientWidth)({table})"
+    assert page.evaluate(fits), "the queue needs sideways scrolling"
+    context.close()
