@@ -141,6 +141,8 @@ class ActionStartHandoff(Action):
         summary = " | ".join(_recent_user_texts(tracker, 3))
         dispatcher.utter_message(response=intro)
         bezirk = tracker.get_slot("stadtbezirk") or await _bezirk_in_message(tracker)
+        # "bitte um Rückruf 0231 …": the number is given already; do not ask for it again.
+        callback = text[:200] if kind == "rueckruf" and WRITTEN_NUMBER in text else None
         return [
             SlotSet("handoff_type", kind),
             SlotSet("handoff_priority", priority),
@@ -148,7 +150,7 @@ class ActionStartHandoff(Action):
             SlotSet("handoff_summary", summary[:1000]),
             SlotSet("handoff_bezirk", bezirk),
             SlotSet("stadtbezirk", bezirk),
-            SlotSet("handoff_callback", None),
+            SlotSet("handoff_callback", callback),
             SlotSet("handoff_consent", None),
             SlotSet("failed_answers", 0),
         ]

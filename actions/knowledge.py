@@ -8,10 +8,11 @@ short SMS form, and in Leichte Sprache every channel gets the Leichte-Sprache fo
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.app_client import AppUnavailable, KnowledgeHit, get_app_client
@@ -21,6 +22,12 @@ log = logging.getLogger(__name__)
 EASY_SLOT = "easy_language"
 ARTICLE_SLOT = "current_article"
 FEEDBACK_SLOT = "feedback_article"
+# "Hat nicht geholfen, ich brauche Hilfe": the citizen asks for a person in the same
+# breath, so the bot hands over instead of offering the choices again.
+ASKS_FOR_A_PERSON = re.compile(
+    r"\b(mensch\w*|jemand\w*|person|mitarbeiter\w*|hilfe|helfen|hilft mir wer|reden|"
+    r"sprechen|anrufen|rückruf|rueckruf)\b"
+)
 
 
 def uses_easy_language(tracker: Tracker) -> bool:
@@ -123,8 +130,11 @@ class ActionRecordFeedback(Action):
                 events.append(SlotSet(FEEDBACK_SLOT, article_id))
             except AppUnavailable as exc:
                 log.warning("knowledge feedback not recorded: %s", exc)
+        text = str(tracker.latest_message.get("text") or "").lower()
         if helpful:
             dispatcher.utter_message(response="utter_feedback_thanks")
+        elif ASKS_FOR_A_PERSON.search(text):
+            events.append(FollowupAction("action_start_handoff"))
         elif uses_easy_language(tracker):
             dispatcher.utter_message(response="utter_feedback_sorry_easy")
         else:

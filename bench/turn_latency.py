@@ -6,6 +6,10 @@ messages per second and the resident memory of each process.
 
     .venv/bin/python bench/turn_latency.py                    # starts its own stack
     .venv/bin/python bench/turn_latency.py --url http://localhost:8000   # a running one
+
+The simulated citizens send as fast as the app answers and all from one address, far
+above the abuse limits for people: the stack started here raises them
+(``MACHINE_PACE_LIMITS``); a running app given with ``--url`` needs them raised too.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpdesk.cli import processes
 from helpdesk.privacy.crypto import new_contact_key
+from tests.e2e.webchat import MACHINE_PACE_LIMITS
 
 QUESTIONS = [
     "Hallo",
@@ -45,7 +50,8 @@ async def citizen(
     http: httpx.AsyncClient, base: str, count: int, offset: int, latencies: list[float]
 ) -> None:
     session_id = (await http.post(f"{base}/api/webchat/sessions")).json()["session_id"]
-    root = f"{base}/api/webchat/sessions/{session_id}"
+    root = f"{base}/api/webchat"
+    auth = {"Authorization": f"Bearer {session_id}"}
     cursor = 0
     for turn in range(count):
         message_id = uuid.uuid4().hex
@@ -56,11 +62,16 @@ async def citizen(
                 "text": QUESTIONS[(offset + turn) % len(QUESTIONS)],
                 "client_message_id": message_id,
             },
+            headers=auth,
         )
         response.raise_for_status()
         answered = False
         while not answered:
-            body = (await http.get(f"{root}/replies", params={"after": cursor, "wait": 20})).json()
+            response = await http.get(
+                f"{root}/replies", params={"after": cursor, "wait": 20}, headers=auth
+            )
+            response.raise_for_status()
+            body = response.json()
             cursor = body["cursor"]
             answered = any(r["in_reply_to"] == message_id for r in body["replies"])
         latencies.append(time.perf_counter() - started)
@@ -129,6 +140,7 @@ def start_stack(
                 "DIODO_CONTACT_INDEX_KEY": secrets.token_urlsafe(24),
                 "DIODO_RASA_TRACKER_URL": f"sqlite:///{workdir / 'tracker.db'}",
                 "DIODO_LOG_LEVEL": "WARNING",
+                **MACHINE_PACE_LIMITS,
                 **(extra_env or {}),
             },
         ),

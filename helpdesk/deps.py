@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
+from helpdesk.channels.limits import ChannelLimits
 from helpdesk.conversations.notify import Notifier
 from helpdesk.db import MAX_ROW_ID, Database
 from helpdesk.privacy.crypto import Keyring
@@ -28,10 +29,15 @@ def get_notifier(request: Request) -> Notifier:
     return request.app.state.notifier  # type: ignore[no-any-return]
 
 
+def get_limits(request: Request) -> ChannelLimits:
+    return request.app.state.limits  # type: ignore[no-any-return]
+
+
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 KeysDep = Annotated[Keyring, Depends(get_keys)]
+LimitsDep = Annotated[ChannelLimits, Depends(get_limits)]
 # Row ids in paths and cursors: bounded by the INTEGER columns (PostgreSQL's 4-byte
 # INTEGER is the narrowest), so an absurd id is a clear 404/422, never a 500.
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]

@@ -18,6 +18,7 @@ from helpdesk.privacy.crypto import Keyring
 from helpdesk.privacy.erasure import register_eraser
 from helpdesk.privacy.export import register_exporter
 from helpdesk.privacy.retention import register_retainer
+from helpdesk.staff.two_factor import rotate_totp_secrets
 from helpdesk.tickets.privacy import (
     erase_tickets,
     expire_tickets,
@@ -30,6 +31,7 @@ def register_privacy_hooks(keys: Keyring, *, closed_ticket_days: int = 30) -> No
     """Register every feature's eraser, exporter and retention step (idempotent)."""
     register_eraser("tickets", erase_tickets)
     register_rotator("tickets", rotate_ticket_keys)
+    register_rotator("staff_totp", rotate_totp_secrets)
 
     def ticket_retention(session: Session, cutoff: datetime, now: datetime) -> int:
         return expire_tickets(session, cutoff, now, closed_days=closed_ticket_days)

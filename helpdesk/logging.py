@@ -2,7 +2,8 @@
 
 Our own code logs ids only. The filter below is the safety net for everything else
 (third-party libraries included): it redacts phone numbers and long digit runs such as
-Telegram chat ids from every record before any handler sees it.
+Telegram chat ids from every record before any handler sees it, and web chat session
+ids from the deprecated API paths that carry them (uvicorn's access log).
 """
 
 from __future__ import annotations
@@ -14,18 +15,24 @@ import re
 _PERSONAL = re.compile(
     r"(?:(?<![\w])(?:\+|00)\d[\d \-/]{6,}\d)|(?:(?<![\w])0\d{2,4}[ \-/]?\d{4,}(?!\w))|(?:\d{7,})"
 )
+# The web chat session id in the deprecated path form /api/webchat/sessions/{id}/...
+_SESSION_PATH = re.compile(r"(/sessions/)[A-Za-z0-9_-]{16,}")
 REDACTED = "[entfernt]"
 
 
 def redact(text: str) -> str:
-    """``text`` with phone numbers and long digit runs replaced."""
-    return _PERSONAL.sub(REDACTED, text)
+    """``text`` with phone numbers, long digit runs and web chat session ids replaced."""
+    return _PERSONAL.sub(REDACTED, _SESSION_PATH.sub(rf"\g<1>{REDACTED}", text))
 
 
 class PersonalDataFilter(logging.Filter):
     """Redacts personal data from a record's final message (args are merged first)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            # Redacted one by one first: formatters such as uvicorn's access formatter
+            # read the arguments themselves.
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: keep the record as it is

@@ -15,8 +15,9 @@ from fastapi.templating import Jinja2Templates
 
 from helpdesk import health, migrate
 from helpdesk.analytics import web as analytics_web
-from helpdesk.channels import sms, telegram, web
+from helpdesk.channels import sms, telegram, web, web_legacy
 from helpdesk.channels.delivery import OutboxDelivery, Sender, WebSender
+from helpdesk.channels.limits import ChannelLimits
 from helpdesk.channels.rasa import RasaClient, RasaUnavailable
 from helpdesk.conversations import service
 from helpdesk.conversations.notify import Notifier
@@ -38,7 +39,9 @@ from helpdesk.settings import Settings, get_settings
 from helpdesk.staff import web as staff_web
 from helpdesk.tickets import service as tickets
 from helpdesk.tickets import web as tickets_web
+from helpdesk.web import accessibility, apidocs
 from helpdesk.web.limits import BodySizeLimit
+from helpdesk.web.security import SecurityHeaders, security_headers
 from knowledge import KnowledgeBase, default_articles_dir, lemmas, semantic
 
 log = logging.getLogger(__name__)
@@ -154,14 +157,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             retention_days=settings.retention_days,
             sweep_seconds=settings.privacy_sweep_seconds,
             retention_interval_seconds=settings.retention_interval_seconds,
+            empty_web_session_hours=settings.webchat_empty_session_hours,
         )
+        limits = ChannelLimits.from_settings(settings)
         senders: dict[str, Sender] = {"web": WebSender()}
         channels = ChannelClients()
         if settings.sms_enabled:
             twilio_client, channels.twilio_http = sms.build_twilio_client(settings)
             senders["sms"] = sms.SmsSender(db, twilio_client, settings)
         if settings.telegram_enabled:
-            channels.bot = telegram.TelegramChannel(db, notifier, settings, keys)
+            channels.bot = telegram.TelegramChannel(db, notifier, settings, keys, limits=limits)
             senders["telegram"] = channels.bot.sender()
             app.state.telegram = channels.bot
         delivery = OutboxDelivery(
@@ -175,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.db = db
         app.state.notifier = notifier
+        app.state.limits = limits
         app.state.rasa = rasa
         app.state.knowledge = knowledge
         app.state.tracker = tracker
@@ -188,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox.start()
         delivery.start()
         privacy_job.start()
+        limits.start()
         if channels.bot is not None:
             await channels.bot.start()
         log.info("DiODo app ready")
@@ -197,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if channels.bot is not None:
                 await channels.bot.stop()
             await privacy_job.stop()
+            await limits.stop()
             await inbox.stop()
             await delivery.stop()
             if channels.twilio_http is not None:
@@ -211,20 +219,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Digitaler Ort in Dortmund: assistant and help desk for digital participation",
         version="0.1.0",
         lifespan=lifespan,
+        # FastAPI's own /docs and /redoc load their scripts from a CDN: see web/apidocs.py.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=apidocs.openapi_url(settings),
     )
     app.state.settings = settings
     app.state.keys = keys
     app.state.templates = Jinja2Templates(directory=WEB / "templates")
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    # Keep this the last add_middleware: it must wrap the others (their 413s get headers).
+    app.add_middleware(
+        SecurityHeaders, headers=security_headers(https=settings.public_url.startswith("https:"))
+    )
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.include_router(web.router)
     app.include_router(web.api)
+    app.include_router(web_legacy.router)  # deprecated: the session id in the path
     if settings.sms_enabled:
         app.include_router(sms.router)
     if settings.telegram_enabled and settings.telegram_webhook_secret.get_secret_value():
         app.include_router(telegram.router)
     app.include_router(health.router)
     app.include_router(privacy_routes.router)
+    app.include_router(accessibility.router)
+    apidocs.register_api_docs(app, settings)
     app.include_router(internal_knowledge.router)
     app.include_router(internal_places.router)
     app.include_router(internal_tickets.router)

@@ -1,6 +1,7 @@
 """Imports every model module so that ``Base.metadata`` knows all tables."""
 
 from helpdesk.analytics import models as analytics
+from helpdesk.channels import limits as channel_limits
 from helpdesk.channels import sms_state as channels
 from helpdesk.conversations import models as conversations
 from helpdesk.knowledge import models as knowledge
@@ -11,6 +12,7 @@ from helpdesk.tickets import models as tickets
 
 __all__ = [
     "analytics",
+    "channel_limits",
     "channels",
     "conversations",
     "knowledge",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +20,12 @@ class Settings(BaseSettings):
         env_prefix="DIODO_",
         env_file=(REPO_ROOT / ".env", REPO_ROOT / "var" / "local.env"),
         extra="ignore",
+    )
+
+    env: Literal["development", "demo", "production"] = Field(
+        default="development",
+        description="Deployment kind (DIODO_ENV). production: no API docs (/docs, "
+        "/openapi.json). See docs/security.md.",
     )
 
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'diodo.db'}"
@@ -71,6 +79,13 @@ class Settings(BaseSettings):
     controller_contact: str = "Bitte von der Stadt einzutragen"
     dpo_name: str = "Behördliche Datenschutzbeauftragte der Stadt Dortmund"
     dpo_contact: str = "Bitte von der Stadt einzutragen"
+    # Accessibility statement (BITV NRW) at /barrierefreiheit, see docs/accessibility.md.
+    accessibility_contact: str = Field(
+        default="Bitte von der Stadt einzutragen",
+        description="Where citizens report barriers (e-mail address, phone, postal address).",
+    )
+    accessibility_statement_date: str = "Bitte von der Stadt einzutragen"
+    accessibility_review_date: str = "Bitte von der Stadt einzutragen"
 
     conversation_workers: int = 8
     delivery_workers: int = 2
@@ -101,8 +116,27 @@ class Settings(BaseSettings):
         default=True,
         description="Secure flag on the staff session cookie. Keep true; see docs/staff.md.",
     )
-    staff_login_max_failures: int = 5
+    staff_login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins of one account from one address per window."
+    )
+    staff_login_address_max_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failed logins from one address, all accounts together (a library's "
+        "colleagues share one public address, so keep it high).",
+    )
+    staff_login_account_max_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed logins of one account from all addresses; blocks only browsers "
+        "where the account never signed in (no device token). See docs/staff.md.",
+    )
     staff_login_window_minutes: float = 15.0
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of our reverse proxies; only their "
+        "X-Forwarded-For is believed. Empty: the header is never used.",
+    )
 
     # Help desk tickets (helpdesk.tickets): first-response budgets in staffed minutes,
     # and the staffed hours of the central queue (tickets no place near the citizen takes).
@@ -135,6 +169,52 @@ class Settings(BaseSettings):
         default=SecretStr(""),
         description="Set: webhook mode at {public_url}/telegram/webhook; empty: long polling.",
     )
+
+    # Abuse limits (helpdesk.channels.limits, docs/channels.md "Limits"): a burst, then
+    # one more per interval. Far above what a person types; benches and tests that send
+    # faster than a person raise them explicitly.
+    webchat_message_burst: int = Field(default=5, ge=1)
+    webchat_message_interval_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description="Web chat messages per session: one per this after the burst.",
+    )
+    webchat_address_message_burst: int = Field(default=60, ge=1)
+    webchat_address_message_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Web chat messages of all sessions of one client address (a library, a "
+        "school): one per this after the burst.",
+    )
+    webchat_session_burst: int = Field(default=60, ge=1)
+    webchat_session_interval_seconds: float = Field(
+        default=3.0, ge=0, description="New web chat sessions per client address."
+    )
+    webchat_max_polls_per_session: int = Field(
+        default=3, ge=1, description="Open long polls (GET replies with wait) per session."
+    )
+    webchat_max_polls_per_address: int = Field(default=100, ge=1)
+    webchat_empty_session_hours: float = Field(
+        default=24.0, gt=0, description="A web chat session that never sent a message: erased."
+    )
+    sms_message_burst: int = Field(default=5, ge=1)
+    sms_message_interval_seconds: float = Field(default=5.0, ge=0)
+    telegram_message_burst: int = Field(default=10, ge=1)
+    telegram_message_interval_seconds: float = Field(default=3.0, ge=0)
+    limit_notice_minutes: float = Field(
+        default=15.0,
+        ge=0,
+        description="SMS and Telegram: at most one 'too many messages' reply per sender and "
+        "window.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)  # ValueError: refused
+        return value
 
     @property
     def sms_enabled(self) -> bool:

@@ -48,6 +48,7 @@ FUZZY_FACTOR = 0.8
 # many) are left out of the index.
 BOILERPLATE_SHARE = 0.5
 BOILERPLATE_MIN_ARTICLES = 3
+UNKNOWN_WEIGHT = 1.1
 # A query must weigh at least this share of one rarest term to be fully covered.
 MIN_QUERY_WEIGHT = 0.5
 # Separation: a runner-up score at or below (1 - FULL_MARGIN) of the best counts as
@@ -145,8 +146,10 @@ class Index:
             term: math.log(1 + (total - len(p) + 0.5) / (len(p) + 0.5))
             for term, p in self._postings.items()
         }
-        # What an unknown query word weighs: as much as the rarest indexed word.
-        self._unknown_idf = math.log(1 + (total - 0.5) / 1.5)
+        # What an unknown query word weighs: a little more than the rarest indexed
+        # word, so that a query half made of words no article knows ("rezept für
+        # apfelkuchen") is not confidently answered by the article with the other half.
+        self._unknown_idf = UNKNOWN_WEIGHT * math.log(1 + (total - 0.5) / 1.5)
         # Coverage is measured against at least this much query weight, so that a
         # query of words found everywhere ("Hilfe", "Handy") is not "fully covered".
         self._min_query_weight = MIN_QUERY_WEIGHT * self._unknown_idf

@@ -119,7 +119,8 @@ def stem(word: str) -> str:
     ("passwoerter" and "passwort" meet). Then a "ge-" participle prefix, one
     derivational or feminine ending (-heit, -keit, -in, -innen), inflectional
     endings (-e, -em, -en, -er, -ern, -es, plural -s, dative -n; repeatedly) and one
-    verbal ending (-t, -et, -st, -est) are cut, never below three letters. Stems need
+    verbal ending (-t, -et, -st, -est) are cut, never below three letters (four
+    after -st). Stems need
     not be words; they only have to agree.
 
     Args:
@@ -135,6 +136,9 @@ def stem(word: str) -> str:
     shorter = _strip_inflection(word)
     while shorter != word:
         word, shorter = shorter, _strip_inflection(shorter)
+    if word.endswith("st") and len(word) - 2 < _MIN_STEM + 1:
+        # "papst" is no verb form of "pap" ("paper"): -st leaves at least four letters.
+        return _strip_suffix(word, ("t",))
     return _strip_suffix(word, _VERBAL)
 
 

@@ -4,9 +4,10 @@ Three ways to rank, chosen per knowledge base (see docs/knowledge-search.md):
 
 * "lexical": BM25F over the normalised words (`knowledge.index`); pure Python.
 * "semantic": cosine similarity of e5 sentence embeddings (`knowledge.semantic`).
-* "hybrid": lexical first; when it is not confident, a weighted sum of the
-  normalised BM25F score and the normalised cosine decides, and the confidence is
-  the better of the two evidences.
+* "hybrid": lexical first; when it is not confident, reciprocal-rank fusion of three
+  rankings decides the order (BM25F, the cosine of the titles and questions, the
+  cosine of the answer passages), the confidence is the better of the lexical and the
+  question-cosine evidence, and "weiß ich nicht" needs all evidence to be weak.
 
 Without an embedder (or when the embedding model fails to load) every mode is
 lexical, so the search keeps working with only PyYAML installed.
@@ -46,8 +47,19 @@ SEMANTIC_HIGH = 0.92
 # A lead of this much cosine over the runner-up counts as fully separated.
 SEMANTIC_FULL_MARGIN = 0.04
 SEPARATION_FLOOR = 0.4
-# Hybrid: weight of the normalised BM25F score (the rest is the normalised cosine).
+# Hybrid: weight of the normalised BM25F score (the rest is the normalised cosine),
+# used when the index has no answer passages.
 LEXICAL_WEIGHT = 0.4
+# Hybrid with passages: reciprocal-rank fusion, sum of 1 / (RRF_K + rank) over the
+# lexical, question and passage rankings. Calibrated on the even-numbered questions
+# of bench/data/knowledge_heldout_2.yml (k 5..20 within 2 points; 10 best top-3).
+RRF_K = 10
+# ... and something fits (choices rather than "weiß ich nicht") when the best
+# question cosine, the best passage cosine or the best lexical coverage reaches these.
+# Same calibration half; see docs/knowledge-search.md for the figures.
+LIKELY_QUESTION_COSINE = 0.885
+LIKELY_PASSAGE_COSINE = 0.875
+LIKELY_COVERAGE = 0.6
 
 # An unsure top hit is still worth offering as a choice (with the runner-ups) above
 # these; below, nothing fits. On bench/data/knowledge_eval_de.yml no unanswerable
@@ -73,6 +85,9 @@ class Hit:
     article: Article
     score: float
     confidence: float
+    # Hybrid with passages: whether anything fits well enough to offer choices
+    # (None: decide from the score, see `KnowledgeBase.verdict`).
+    likely: bool | None = None
 
     @property
     def confident(self) -> bool:
@@ -211,9 +226,13 @@ class KnowledgeBase:
             # Confident words need no second opinion (and save the ~20-50 ms of an
             # embedding).
             return lexical
-        similarities = state.semantic.similarities(query)
         if self.mode == "semantic":
+            similarities = state.semantic.similarities(query)
             return _semantic_hits(state.index.articles, similarities, limit)
+        if state.semantic.has_passages:
+            questions, passages = state.semantic.both_similarities(query)
+            return _fused_hits(state.index.articles, matches, questions, passages, limit)
+        similarities = state.semantic.similarities(query)
         return _hybrid_hits(state.index.articles, matches, similarities, limit)
 
     def verdict(self, hits: Sequence[Hit]) -> Verdict:
@@ -229,6 +248,8 @@ class KnowledgeBase:
         top = hits[0]
         if top.confident:
             return "answer"
+        if top.likely is not None:
+            return "choices" if top.likely else "none"
         if self.semantic_active and self.mode == "hybrid":
             likely = top.score >= CHOICES_MIN_HYBRID_SCORE
         else:
@@ -394,6 +415,54 @@ def _hybrid_hits(
             value = max(value, confidence(match.coverage, match.score, best_other))
         hits.append(
             Hit(articles[doc], scores[doc], value if rank == 0 else _below_confident(value))
+        )
+    return hits
+
+
+def _rrf_ranks(scores: Sequence[float]) -> list[float]:
+    """Each document's reciprocal-rank share; equal scores share the better rank."""
+    order = sorted(range(len(scores)), key=lambda doc: -scores[doc])
+    contribution = [0.0] * len(scores)
+    rank = 0
+    for position, doc in enumerate(order, start=1):
+        if position == 1 or scores[doc] != scores[order[position - 2]]:
+            rank = position
+        contribution[doc] = 1.0 / (RRF_K + rank)
+    return contribution
+
+
+def _fused_hits(
+    articles: Sequence[Article],
+    matches: Sequence[Match],
+    questions: Sequence[float],
+    passages: Sequence[float],
+    limit: int,
+) -> list[Hit]:
+    position = {match.article.id: rank for rank, match in enumerate(matches)}
+    fused = [q + p for q, p in zip(_rrf_ranks(questions), _rrf_ranks(passages), strict=True)]
+    for doc, article in enumerate(articles):  # no word in common: no lexical share
+        if article.id in position:
+            fused[doc] += 1.0 / (RRF_K + position[article.id] + 1)
+    likely = (
+        max(questions, default=0.0) >= LIKELY_QUESTION_COSINE
+        or max(passages, default=0.0) >= LIKELY_PASSAGE_COSINE
+        or max((match.coverage for match in matches), default=0.0) >= LIKELY_COVERAGE
+    )
+    hits = []
+    scores = dict(enumerate(fused))
+    for rank, doc in enumerate(_ranked(scores, limit)):
+        value = _semantic_confidence(questions, doc)
+        if articles[doc].id in position:
+            match = matches[position[articles[doc].id]]
+            best_other = max((m.score for m in matches if m is not match), default=0.0)
+            value = max(value, confidence(match.coverage, match.score, best_other))
+        hits.append(
+            Hit(
+                articles[doc],
+                scores[doc],
+                value if rank == 0 else _below_confident(value),
+                likely=likely,
+            )
         )
     return hits
 

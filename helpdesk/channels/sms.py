@@ -31,7 +31,7 @@ from helpdesk.conversations.models import Channel
 from helpdesk.conversations.service import InboundClaim, OutboundClaim, Reply
 from helpdesk.conversations.text import InvalidMessage, clean_text
 from helpdesk.db import Database
-from helpdesk.deps import DbDep, KeysDep, NotifierDep, SettingsDep
+from helpdesk.deps import DbDep, KeysDep, LimitsDep, NotifierDep, SettingsDep
 from helpdesk.privacy.notice import short_notice
 from helpdesk.settings import Settings
 from helpdesk.texts import text as citizen_text
@@ -68,9 +68,18 @@ async def _verified_form(request: Request, settings: Settings) -> dict[str, str]
 
 @router.post("/inbound", response_class=Response)
 async def inbound_sms(
-    request: Request, db: DbDep, settings: SettingsDep, notifier: NotifierDep, keys: KeysDep
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    notifier: NotifierDep,
+    keys: KeysDep,
+    limits: LimitsDep,
 ) -> Response:
-    """Store an inbound SMS once (per MessageSid), then acknowledge with empty TwiML."""
+    """Store an inbound SMS once (per MessageSid), then acknowledge with empty TwiML.
+
+    Over the number's message rate, the SMS is stored (once) but not answered; the
+    first of them in a notice window gets the polite ``limit_messages`` reply.
+    """
     params = await _verified_form(request, settings)
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     sender = params.get("From", "")
@@ -98,7 +107,13 @@ async def inbound_sms(
                 notice=short_notice(settings),
             )
             return sms_state.receive_sms(
-                session, conversation, message_sid=sid, body=body, keys=keys, answer=answer
+                session,
+                conversation,
+                message_sid=sid,
+                body=body,
+                keys=keys,
+                answer=answer,
+                limit=lambda: limits.sms_taken(session, sender),
             )
 
     result = await run_in_threadpool(store)

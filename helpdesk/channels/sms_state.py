@@ -7,6 +7,7 @@ inside its unit of work. The phone number stays in ``contact``; nothing here sto
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from helpdesk.db import Base, UTCDateTime, utcnow
 from helpdesk.texts import text as citizen_text
 
 if TYPE_CHECKING:
+    from helpdesk.channels.limits import Verdict
     from helpdesk.channels.render import SmsPage
     from helpdesk.privacy.crypto import Keyring
 
@@ -215,6 +217,7 @@ def receive_sms(
     body: str,
     keys: Keyring,
     answer: str | None = None,
+    limit: Callable[[], Verdict] | None = None,
     now: datetime | None = None,
 ) -> SmsReceived:
     """Store an inbound SMS once (by MessageSid) and decide who answers it.
@@ -223,7 +226,9 @@ def receive_sms(
     Keywords STOPP/START/HILFE/MEHR and unknown digits are answered by the app; a digit
     selects the numbered choice of the last reply with buttons (its payload goes to
     Rasa); MENSCH/0 and LÖSCHEN become intents. While a number is opted out, its
-    messages are stored but answered by nobody, until START.
+    messages are stored but answered by nobody, until START. ``limit``, if given, counts
+    the message against the number's rate (STOPP always passes): over it, the message is
+    answered by nobody, or by one ``limit_messages`` notice per window.
     """
     now = now or utcnow()
     state = get_state(session, conversation.id)
@@ -237,6 +242,12 @@ def receive_sms(
     if state.opted_out_at is not None and keyword not in (Keyword.START, Keyword.STOP):
         answer_locally(session, conversation, probe.inbound_id, None, now)
         return SmsReceived(probe, to_assistant=False, local_reply=False)
+    if limit is not None and keyword is not Keyword.STOP:
+        verdict = limit()
+        if not verdict.allowed:
+            notice = citizen_text("limit_messages") if verdict.notify else None
+            answer_locally(session, conversation, probe.inbound_id, notice, now)
+            return SmsReceived(probe, to_assistant=False, local_reply=notice is not None)
     if answer is not None:  # the channel already knows the answer (a too long SMS)
         answer_locally(session, conversation, probe.inbound_id, answer, now)
         return SmsReceived(probe, to_assistant=False, local_reply=True)

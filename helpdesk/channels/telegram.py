@@ -24,6 +24,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from helpdesk.channels.delivery import Delivery, Outcome
+from helpdesk.channels.limits import ChannelLimits
 from helpdesk.channels.render import callback_data, render_telegram
 from helpdesk.channels.telegram_inbox import Incoming, store_incoming
 from helpdesk.conversations.notify import Notifier
@@ -123,8 +124,17 @@ def classify_telegram_error(exc: BaseException) -> Delivery:
 class TelegramChannel:
     """The bot, its polling loop (or webhook registration) and its sender."""
 
-    def __init__(self, db: Database, notifier: Notifier, settings: Settings, keys: Keyring) -> None:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        settings: Settings,
+        keys: Keyring,
+        *,
+        limits: ChannelLimits | None = None,
+    ) -> None:
         self._db = db
+        self._limits = limits
         self._keys = keys
         self._notifier = notifier
         self._settings = settings
@@ -241,6 +251,7 @@ class TelegramChannel:
             keys=self._keys,
             notice=short_notice(self._settings, "telegram"),
             max_chars=self._settings.max_message_chars,
+            limit=self._limits.telegram_taken if self._limits is not None else None,
         )
         if result.to_assistant:
             self._notifier.inbound_stored()

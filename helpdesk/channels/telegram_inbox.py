@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
+from helpdesk.channels.limits import Verdict
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel
 from helpdesk.conversations.service import answer_locally
@@ -32,10 +36,17 @@ class Stored:
     to_assistant: int
     local_replies: int
     duplicates: int
+    limited: int = 0
 
 
 def store_incoming(
-    db: Database, items: list[Incoming], *, keys: Keyring, notice: str, max_chars: int
+    db: Database,
+    items: list[Incoming],
+    *,
+    keys: Keyring,
+    notice: str,
+    max_chars: int,
+    limit: Callable[[Session, str], Verdict] | None = None,
 ) -> Stored:
     """Store a batch of updates in one unit of work, each once (by ``update_id``).
 
@@ -43,8 +54,11 @@ def store_incoming(
     privacy ``notice``; ``/start`` sends ``/greet`` to Rasa, so the greeting itself stays
     in Rasa's domain. Photos, stickers and the like get a hint
     that only text is understood; an empty or too long text gets the web chat's texts.
+    ``limit(session, chat_id)``, if given, counts each new update against the chat's
+    rate: over it, the update is stored but answered by nobody, or by one
+    ``limit_messages`` notice per window.
     """
-    to_assistant = local = duplicates = 0
+    to_assistant = local = duplicates = limited = 0
     now = utcnow()
     with db.session() as session:
         for item in items:
@@ -74,10 +88,17 @@ def store_incoming(
             if received.duplicate:
                 duplicates += 1
                 continue
+            verdict = limit(session, item.chat_id) if limit is not None else None
+            if verdict is not None and not verdict.allowed:
+                reply = citizen_text("limit_messages") if verdict.notify else None
+                answer_locally(session, conversation, received.inbound_id, reply, now)
+                local += reply is not None
+                limited += 1
+                continue
             if problem is not None:
                 reply = citizen_text(problem, max_chars=max_chars)
                 answer_locally(session, conversation, received.inbound_id, reply, now)
                 local += 1
                 continue
             to_assistant += 1
-    return Stored(to_assistant, local, duplicates)
+    return Stored(to_assistant, local, duplicates, limited)

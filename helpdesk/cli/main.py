@@ -73,11 +73,14 @@ def _run(args: argparse.Namespace) -> int:
         print("Starting the action server, Rasa (about 30 s) and the app ...", flush=True)
         for process in started:
             processes.wait_healthy(process, timeout=240)
+        docs = f"  API docs:        {settings.public_url}/docs\n"
+        if settings.env == "production":
+            docs = ""  # no /docs in production (docs/security.md)
         print(
             "\nDiODo is running.\n"
             f"  Web chat:        {settings.public_url}/\n"
             f"  Health:          {settings.public_url}/health\n"
-            f"  API docs:        {settings.public_url}/docs\n"
+            f"{docs}"
             f"  Logs of Rasa and the action server: {logs}\n"
             "Press Ctrl-C to stop.\n",
             flush=True,

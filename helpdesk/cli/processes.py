@@ -165,6 +165,9 @@ def start_app(
         "--port",
         str(port),
         "--no-access-log",
+        # The app reads X-Forwarded-For itself, only from DIODO_TRUSTED_PROXIES; uvicorn's
+        # own handling would believe it from any local caller (docs/staff.md).
+        "--no-proxy-headers",
         "--timeout-graceful-shutdown",
         "5",
     ]

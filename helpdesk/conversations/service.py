@@ -558,6 +558,17 @@ def find_conversation(
     return session.scalar(_by_address(channel, address, keys))
 
 
+def is_received(session: Session, conversation_id: int, channel_message_id: str) -> bool:
+    """Whether the conversation already has the message with this channel message id."""
+    found = session.scalar(
+        select(InboundMessage.id).where(
+            InboundMessage.conversation_id == conversation_id,
+            InboundMessage.channel_message_id == channel_message_id,
+        )
+    )
+    return found is not None
+
+
 def list_sent_replies(
     session: Session, conversation_id: int, *, after: int, limit: int = 50
 ) -> list[tuple[OutboundMessage, str | None]]:

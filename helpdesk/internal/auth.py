@@ -33,6 +33,10 @@ def require_internal_caller(
 
 
 def _is_loopback(request: Request) -> bool:
+    # Forwarded by a reverse proxy on this host (the app reads these headers itself, uvicorn
+    # runs with --no-proxy-headers): the peer is local, the caller is not.
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        return False
     host = request.client.host if request.client else ""
     if host in ("testclient", "localhost"):
         return True

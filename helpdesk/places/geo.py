@@ -174,7 +174,10 @@ class Geography:
         for gram in grams:
             if len(gram) < _FUZZY_MIN_LENGTH:
                 continue
-            for key in difflib.get_close_matches(gram, keys, n=1, cutoff=_FUZZY_CUTOFF):
+            # A typo rarely hits the first letter, but inside a sentence an everyday
+            # word often looks like the end of a place name ("echten" ~ "Brechten").
+            same_start = [key for key in keys if key[0] == gram[0]]
+            for key in difflib.get_close_matches(gram, same_start, n=1, cutoff=_FUZZY_CUTOFF):
                 score = difflib.SequenceMatcher(None, gram, key).ratio()
                 if best is None or score > best[0]:
                     best = (score, key)

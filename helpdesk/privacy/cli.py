@@ -118,6 +118,7 @@ def _retention(args: argparse.Namespace) -> int:
             days=settings.retention_days,
             tracker=tracker,
             dry_run=args.dry_run,
+            empty_web_session_hours=settings.webchat_empty_session_hours,
         )
         if args.dry_run:
             session.rollback()

@@ -27,6 +27,7 @@ class PrivacyJob:
         retention_days: int,
         sweep_seconds: float = 5.0,
         retention_interval_seconds: float = 3600.0,
+        empty_web_session_hours: float | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = db
@@ -34,6 +35,7 @@ class PrivacyJob:
         self._days = retention_days
         self._sweep = sweep_seconds
         self._retention_every = retention_interval_seconds
+        self._empty_web_hours = empty_web_session_hours
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
 
@@ -57,7 +59,11 @@ class PrivacyJob:
         """One retention run; logs counts only."""
         with self._db.session() as session:
             report = apply_retention(
-                session, now=self._clock(), days=self._days, tracker=self._tracker
+                session,
+                now=self._clock(),
+                days=self._days,
+                tracker=self._tracker,
+                empty_web_session_hours=self._empty_web_hours,
             )
         log.info("privacy: retention (%d days) erased %s", self._days, report.counts)
         return report

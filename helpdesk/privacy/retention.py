@@ -3,20 +3,25 @@
 A conversation silent for longer than the period is erased whole (contact, texts, SMS
 state, registered feature data, Rasa events). In a conversation that is still going, the
 finished messages older than the period are deleted. Unfinished messages are never
-touched (nothing is lost). The report holds counts only.
+touched (nothing is lost). Web chat sessions that never sent a message go much sooner
+(``empty_web_session_hours``), and so do the abuse-limit rows that limit nothing any
+more. The report holds counts only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
+from helpdesk.channels.limits import purge_expired
 from helpdesk.channels.sms_state import SmsMessage
 from helpdesk.conversations.models import (
+    Channel,
+    Contact,
     Conversation,
     InboundMessage,
     InboundStatus,
@@ -56,13 +61,18 @@ def apply_retention(
     days: int,
     tracker: RasaTracker | None = None,
     dry_run: bool = False,
+    empty_web_session_hours: float | None = None,
 ) -> RetentionReport:
-    """Erase what is older than ``days`` at ``now`` (the injectable clock).
+    """Erase what is older than ``days`` at ``now`` (the injectable clock), and web chat
+    sessions without a message older than ``empty_web_session_hours`` (if given).
 
     In a dry run the caller rolls the session back; the tracker store is only counted.
     """
     cutoff = now - timedelta(days=days)
     report = RetentionReport(cutoff)
+    if empty_web_session_hours is not None:
+        _erase_empty_web_sessions(session, now - timedelta(hours=empty_web_session_hours), report)
+    report.add("rate_limit", purge_expired(session, now))
     silent = session.scalars(
         select(Conversation.id).where(
             Conversation.last_activity_at < cutoff, Conversation.erased_at.is_(None)
@@ -97,6 +107,39 @@ def apply_retention(
     if not dry_run:
         audit(session, "retention", actor="retention", channel=None, counts=report.counts, now=now)
     return report
+
+
+def _erase_empty_web_sessions(session: Session, before: datetime, report: RetentionReport) -> None:
+    """Web chat sessions opened before ``before`` that never sent a message (a page
+    opened and left, or a script making sessions): their contact and conversation go."""
+    rows = [
+        (row[0], row[1])
+        for row in session.execute(
+            select(Conversation.id, Conversation.contact_id).where(
+                Conversation.channel == Channel.WEB,
+                Conversation.last_activity_at < before,
+                Conversation.erased_at.is_(None),
+                ~exists().where(InboundMessage.conversation_id == Conversation.id),
+                ~exists().where(OutboundMessage.conversation_id == Conversation.id),
+            )
+        )
+    ]
+    for chunk in _chunks(rows, 500):
+        session.execute(
+            delete(Conversation)
+            .where(Conversation.id.in_([row[0] for row in chunk]))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(Contact)
+            .where(Contact.id.in_([row[1] for row in chunk]))
+            .execution_options(synchronize_session=False)
+        )
+    report.add("empty_web_session", len(rows))
+
+
+def _chunks(items: Sequence[tuple[int, int]], size: int) -> list[Sequence[tuple[int, int]]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _expire_old_messages(session: Session, cutoff: datetime, report: RetentionReport) -> None:

@@ -40,6 +40,7 @@ class StaffAccount:
     failed_logins: int
     created_at: datetime
     last_login_at: datetime | None
+    two_factor: bool = False  # sign-in needs a code from an authenticator app
 
 
 def normalise_username(username: str) -> str:
@@ -148,12 +149,18 @@ def change_own_password(session: Session, staff_id: int, current: str, new: str)
     Raises ``AccountError("wrong_password")`` or ``PasswordRuleError``; every session of
     the account ends (the caller starts a fresh one).
     """
-    user = _user(session, staff_id)
-    if not passwords.verify_password(user.password_hash, current[: passwords.MAX_LENGTH]):
-        raise AccountError("wrong_password")
+    verify_own_password(session, staff_id, current)
     if new == current:
         raise AccountError("same_password")
     set_password(session, staff_id, new)
+
+
+def verify_own_password(session: Session, staff_id: int, password: str) -> None:
+    """Raise ``AccountError("wrong_password")`` unless ``password`` is the account's own
+    (asked again before security changes such as switching on two-factor sign-in)."""
+    user = _user(session, staff_id)
+    if not passwords.verify_password(user.password_hash, password[: passwords.MAX_LENGTH]):
+        raise AccountError("wrong_password")
 
 
 def set_role(session: Session, staff_id: int, role: Role) -> None:
@@ -231,4 +238,5 @@ def _account(session: Session, user: StaffUser) -> StaffAccount:
         failed_logins=user.failed_logins,
         created_at=user.created_at,
         last_login_at=user.last_login_at,
+        two_factor=user.totp_enabled_at is not None,
     )

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from helpdesk.db import Database
 from helpdesk.deps import DbDep, OptionalRowIdQuery, RowId
 from helpdesk.places.models import Place
-from helpdesk.staff import accounts, audit
+from helpdesk.staff import accounts, audit, two_factor
 from helpdesk.staff.deps import render_staff, require_roles
 from helpdesk.staff.messages import error_text
 from helpdesk.staff.passwords import PasswordRuleError
@@ -278,6 +278,22 @@ async def staff_password(
         staff_id,
         "staff.set_password",
         lambda s: accounts.set_password(s, staff_id, password),
+        {},
+    )
+
+
+@router.post("/staff/{staff_id}/totp-reset")
+async def staff_totp_reset(
+    staff_id: RowId, request: Request, principal: Admin, db: DbDep
+) -> Response:
+    """Switch two-factor sign-in off for someone who lost their app (audited)."""
+    return await _change(
+        request,
+        principal,
+        db,
+        staff_id,
+        "staff.totp_reset",
+        lambda s: two_factor.reset(s, staff_id),
         {},
     )
 

@@ -1,4 +1,4 @@
-"""``diodo staff create-admin|list|set-password``: staff accounts from the shell.
+"""``diodo staff create-admin|list|set-password|reset-totp``: staff accounts from the shell.
 
 There are no default passwords: a password is typed twice at a hidden prompt, or read
 from standard input with ``--password-stdin`` (for scripts).
@@ -14,7 +14,7 @@ from typing import Any
 from helpdesk import migrate
 from helpdesk.db import Database
 from helpdesk.settings import Settings
-from helpdesk.staff import accounts, audit
+from helpdesk.staff import accounts, audit, two_factor
 from helpdesk.staff.messages import error_text
 from helpdesk.staff.passwords import PasswordRuleError
 from helpdesk.staff.principal import Role
@@ -37,6 +37,12 @@ def register_cli(subparsers: Any) -> None:
     reset.add_argument("--username", required=True)
     _password_source(reset)
     reset.set_defaults(func=_set_password)
+    totp_reset = actions.add_parser(
+        "reset-totp", help="switch two-factor sign-in off for an account (lost phone)"
+    )
+    totp_reset.add_argument("--username", required=True)
+    totp_reset.add_argument("--url", help="database URL (default: DIODO_DATABASE_URL)")
+    totp_reset.set_defaults(func=_reset_totp)
 
 
 def _password_source(parser: argparse.ArgumentParser) -> None:
@@ -128,4 +134,22 @@ def _set_password(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     print(text("staff_password_changed"))
+    return 0
+
+
+def _reset_totp(args: argparse.Namespace) -> int:
+    db = _database(args)
+    try:
+        with db.session() as session:
+            staff_id = accounts.get_account_id(session, args.username)
+            if staff_id is None:
+                raise accounts.AccountError("not_found")
+            two_factor.reset(session, staff_id)
+            audit.record(session, None, "staff.totp_reset", "staff_user", staff_id, {"via": "cli"})
+    except accounts.AccountError as error:
+        print(error_text(error.code), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(text("staff_totp_reset_done", username=accounts.normalise_username(args.username)))
     return 0

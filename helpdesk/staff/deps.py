@@ -21,6 +21,7 @@ from helpdesk.db import Database, utcnow
 from helpdesk.settings import Settings
 from helpdesk.staff.principal import Role, StaffPrincipal
 from helpdesk.staff.sessions import ActiveSession, SessionPolicy, load_session, touch_session
+from helpdesk.web.client_address import client_address, parse_trusted_proxies
 
 COOKIE_NAME = "diodo_staff"
 COOKIE_PATH = "/staff"
@@ -28,17 +29,9 @@ LOGIN_PATH = "/staff/login"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-# Staff pages load nothing from elsewhere, run no inline script and are never framed.
-PAGE_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+# Staff pages are never cached. The CSP, framing and referrer headers of every response
+# (staff pages included) come from helpdesk.web.security.SecurityHeaders.
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 class StaffAuthRequired(Exception):
@@ -68,6 +61,16 @@ def session_policy(settings: Settings) -> SessionPolicy:
     )
 
 
+def client_address_of(request: Request) -> str:
+    """The browser's address: ``X-Forwarded-For`` counts only from ``DIODO_TRUSTED_PROXIES``."""
+    settings: Settings = request.app.state.settings
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        parse_trusted_proxies(settings.trusted_proxies),
+    )
+
+
 def wants_json(request: Request) -> bool:
     """JSON API paths, JSON clients and event streams get status codes, not pages."""
     accept = request.headers.get("accept", "")
@@ -79,7 +82,12 @@ def wants_json(request: Request) -> bool:
 
 
 async def current_session(request: Request, clock: ClockDep) -> ActiveSession:
-    """The signed-in session; refuses anonymous requests and unsafe ones without CSRF."""
+    """The signed-in session; refuses anonymous requests and unsafe ones without CSRF.
+
+    The session is read from the database on every request (one indexed join) and kept
+    only for the rest of that request (``request.state``), never across requests: a
+    deactivated account, a changed role or a logout in any app process counts at once.
+    """
     cached: ActiveSession | None = getattr(request.state, "staff_session", None)
     if cached is None:
         cached = await run_in_threadpool(_load, request, clock())
@@ -103,6 +111,21 @@ def _load(request: Request, now: datetime) -> ActiveSession | None:
         with db.session() as session:
             touch_session(session, active.id_hash, now)
     return active
+
+
+async def session_still_valid(request: Request, now: datetime) -> bool:
+    """Read the request's session from the database again, for responses that last (event
+    streams): False once it was ended, expired or the account deactivated. Does not
+    count as activity (the idle timeout is not reset)."""
+    session_id = request.cookies.get(COOKIE_NAME, "")
+    db: Database = request.app.state.db
+    policy = session_policy(request.app.state.settings)
+
+    def load() -> bool:
+        with db.read_session() as session:
+            return load_session(session, session_id, policy, now) is not None
+
+    return await run_in_threadpool(load)
 
 
 async def _check_csrf(request: Request, expected: str) -> None:

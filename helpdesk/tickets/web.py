@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -24,7 +24,14 @@ from helpdesk.internal.tickets import DueRulesDep
 from helpdesk.places.routing import BERLIN
 from helpdesk.privacy.erasure import erase_conversation
 from helpdesk.staff import audit
-from helpdesk.staff.deps import ClockDep, CsrfChecked, StaffForbidden, render_staff, require_roles
+from helpdesk.staff.deps import (
+    ClockDep,
+    CsrfChecked,
+    StaffForbidden,
+    render_staff,
+    require_roles,
+    session_still_valid,
+)
 from helpdesk.staff.principal import Role, StaffPrincipal
 from helpdesk.texts import text as citizen_text
 from helpdesk.tickets import assignment, queries, service
@@ -169,24 +176,39 @@ async def export(principal: TicketStaff, db: DbDep, clock: ClockDep, args: Filte
 
 
 @router.get("/events")
-async def events(principal: TicketStaff, notifier: NotifierDep) -> StreamingResponse:
+async def events(
+    request: Request, principal: TicketStaff, notifier: NotifierDep, clock: ClockDep
+) -> StreamingResponse:
     """Server-sent events: "tickets" whenever a ticket arrives or a citizen writes."""
+
+    async def signed_in() -> bool:
+        return await session_still_valid(request, clock())
+
     return StreamingResponse(
-        _stream(notifier),
+        _stream(notifier, signed_in),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-async def _stream(notifier: Notifier) -> AsyncIterator[str]:
+async def _stream(
+    notifier: Notifier, signed_in: Callable[[], Awaitable[bool]]
+) -> AsyncIterator[str]:
+    """The stream authenticated once, at its start: the session is read again every
+    heartbeat, so a logout or a deactivated account ends it within seconds."""
     event = notifier.watch_tickets()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STREAM_SECONDS
+    checked = loop.time()
     try:
         yield "retry: 2000\n\n"
         while loop.time() < deadline:
             event.clear()
             await wait_for(event, HEARTBEAT_SECONDS)
+            if loop.time() - checked >= HEARTBEAT_SECONDS or not event.is_set():
+                if not await signed_in():
+                    return
+                checked = loop.time()
             yield "event: tickets\ndata: changed\n\n" if event.is_set() else ": ping\n\n"
     finally:
         notifier.unwatch_tickets(event)

@@ -143,6 +143,16 @@ async def test_someone_should_call_me_is_a_call_back() -> None:
     assert (slots["handoff_type"], slots["handoff_priority"]) == ("rueckruf", "normal")
 
 
+async def test_a_number_written_with_the_call_back_request_is_not_asked_again() -> None:
+    said, slots = await _start(
+        tracker("geht nicht, bitte um rückruf [Rufnummer] ab 14 uhr", "request_human")
+    )
+    assert said == ["utter_handoff_intro_callback"]
+    assert slots["handoff_callback"] == "geht nicht, bitte um rückruf [Rufnummer] ab 14 uhr"
+    _, without = await _start(tracker("jemand soll mich anrufen", "request_human"))
+    assert without["handoff_callback"] is None
+
+
 async def test_a_district_named_with_the_request_is_not_asked_again(app: FakeApp) -> None:
     app.bezirk = "Hombruch"
     said, slots = await _start(

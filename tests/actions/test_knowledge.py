@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import knowledge
@@ -17,13 +17,15 @@ WLAN = KnowledgeHit(
 )
 
 
-def tracker(intent: str, slots: dict[str, Any], channel: str | None = "telegram") -> Tracker:
+def tracker(
+    intent: str, slots: dict[str, Any], channel: str | None = "telegram", text: str = "x"
+) -> Tracker:
     metadata = {"channel": channel} if channel else {}
     return Tracker.from_dict(
         {
             "sender_id": "pseudonym",
             "slots": slots,
-            "latest_message": {"text": "x", "intent": {"name": intent}, "metadata": metadata},
+            "latest_message": {"text": text, "intent": {"name": intent}, "metadata": metadata},
             "events": [],
             "paused": False,
             "latest_input_channel": "rest",
@@ -135,6 +137,24 @@ async def test_a_second_press_for_the_same_article_is_not_counted_again(monkeypa
     slots["current_article"] = "apps-loeschen"  # the next article: counted again
     await run(knowledge.ActionRecordFeedback(), tracker("article_helpful", slots), app, monkeypatch)
     assert app.feedback == [("apps-loeschen", True, "telegram")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["klappt immer noch nicht, ich brauch hilfe", "nein das bringt nichts, kann jemand helfen"],
+)
+async def test_not_helpful_with_a_request_for_help_hands_over_at_once(monkeypatch, text):
+    app = FakeApp()
+    slots = {"current_article": "wlan-verbinden"}
+    messages, events = await run(
+        knowledge.ActionRecordFeedback(),
+        tracker("article_not_helpful", slots, text=text),
+        app,
+        monkeypatch,
+    )
+    assert app.feedback == [("wlan-verbinden", False, "telegram")]
+    assert messages == []
+    assert FollowupAction("action_start_handoff") in events
 
 
 async def test_not_helpful_offers_simpler_words_a_place_or_a_human(monkeypatch):

@@ -16,6 +16,7 @@ import pytest
 
 from helpdesk.cli import processes
 from helpdesk.cli.processes import Process
+from tests.e2e.webchat import MACHINE_PACE_LIMITS
 from tests.keys import ENV_KEYS
 
 STARTUP_TIMEOUT = 300
@@ -107,6 +108,7 @@ class AppRunner:
             "DIODO_RETRY_MAX_SECONDS": "1",
             "DIODO_RASA_TRACKER_URL": f"sqlite:///{self.bot.tracker_db}",
             **ENV_KEYS,
+            **MACHINE_PACE_LIMITS,  # a test that checks a limit sets it lower again
             **{f"DIODO_{key.upper()}": value for key, value in settings.items()},
         }
         self.process = processes.start_app(

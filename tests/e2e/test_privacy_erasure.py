@@ -51,8 +51,8 @@ def test_web_citizen_writes_loeschen_confirms_and_is_gone_within_a_minute(
     assert chat.replies[-1]["text"] == citizen_text("erase_done")  # the last message
     assert chat.replies[-1]["erased"] is True  # the page clears its transcript
 
-    url = f"{app_runner.url}/api/webchat/sessions/{chat.session_id}/replies"
-    while httpx.get(url, timeout=10).status_code != 404:
+    url = f"{app_runner.url}/api/webchat/replies"
+    while httpx.get(url, headers=chat.auth, timeout=10).status_code != 404:
         assert time.monotonic() - started < 60, "the conversation is still there after 1 min"
         time.sleep(1)
 

@@ -119,3 +119,28 @@ def test_on_a_kiosk_screen_the_conversation_gets_most_of_the_height(
     assert notice.is_visible() and "LÖSCHEN" in notice.inner_text()
     assert page.evaluate("document.documentElement.scrollHeight") <= 900  # nothing hidden
     context.close()
+
+
+def test_messages_sent_too_fast_show_the_polite_limit_text_and_can_be_sent_again(
+    browser: Browser, app_runner: AppRunner
+) -> None:
+    """Hardening finding 3: a 429 is shown to the citizen, not swallowed."""
+    app_runner.start(webchat_message_burst="1", webchat_message_interval_seconds="4")
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(app_runner.url + "/")
+    box = page.get_by_label("Ihre Nachricht")
+    box.fill("Hallo")
+    box.press("Enter")
+    box.fill("Wie mache ich ein Foto?")
+    box.press("Enter")
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text(citizen_text("limit_web_messages"), timeout=30_000)
+    expect(page.locator("#messages .msg.user.failed")).to_have_count(1)
+    page.wait_for_timeout(4_500)  # the session's next message is allowed again
+    page.get_by_role("button", name="Nochmal senden").click()
+    expect(page.locator("#messages .msg.user.failed")).to_have_count(0)
+    expect(page.locator("#messages .msg.bot", has_text="Kamera").first).to_be_visible(
+        timeout=60_000
+    )
+    context.close()

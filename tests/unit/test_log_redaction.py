@@ -53,3 +53,27 @@ def test_claims_logged_on_errors_show_no_text_address_or_token() -> None:
     for shown in (repr(inbound), repr(outbound)):
         for private in ("Passwort", "+49170", "Antworttext", "secret-token"):
             assert private not in shown
+
+
+def test_session_ids_in_old_web_chat_paths_are_redacted_and_uvicorn_args_stay_a_tuple() -> None:
+    """uvicorn's access formatter unpacks ``record.args``: it must stay a 5-tuple."""
+    session_id = "AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        (
+            "127.0.0.1:5000",
+            "GET",
+            f"/api/webchat/sessions/{session_id}/replies?after=3",
+            "1.1",
+            200,
+        ),
+        None,
+    )
+    assert PersonalDataFilter().filter(record)
+    assert isinstance(record.args, tuple) and len(record.args) == 5
+    assert record.args[2] == f"/api/webchat/sessions/{REDACTED}/replies?after=3"
+    assert session_id not in record.getMessage()

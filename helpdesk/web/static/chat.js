@@ -2,9 +2,12 @@
  * DiODo citizen web chat – plain browser client (ES2017, no dependencies).
  *
  * Talks to the JSON API below `data-api-base` on #chat:
- *   POST {base}/sessions                              -> 201 {session_id}
- *   POST {base}/sessions/{id}/messages                -> 202 {message_id, duplicate}
- *   GET  {base}/sessions/{id}/replies?after=C&wait=20 -> 200 {replies: [...], cursor}
+ *   POST {base}/sessions                  -> 201 {session_id}
+ *   POST {base}/messages                  -> 202 {message_id, duplicate}
+ *   GET  {base}/replies?after=C&wait=20   -> 200 {replies: [...], cursor}
+ * The session id is the chat's key: it goes in `Authorization: Bearer <id>`, never
+ * in a URL. 429 (too many messages or sessions) carries a German `detail`, shown
+ * to the user with "Nochmal senden".
  *
  * Security: server text is NEVER assigned to innerHTML. Every node is built
  * with createElement / createTextNode.
@@ -45,6 +48,7 @@
     sendFailed: 'Ihre Nachricht konnte nicht gesendet werden. Vielleicht ist die Internet-Verbindung gestört. Bitte versuchen Sie es noch einmal.',
     retry: 'Nochmal senden',
     rejected: 'Ihre Nachricht konnte so nicht gesendet werden. Bitte ändern Sie den Text und versuchen Sie es noch einmal.',
+    tooFast: 'Sie haben sehr schnell viele Nachrichten geschickt. Bitte warten Sie einen Moment. Dann senden Sie Ihre Nachricht noch einmal.',
     expired: 'Ihr bisheriges Gespräch war zu lange still. Es ist beendet. Wir haben ein neues Gespräch für Sie begonnen.',
     cleared: 'Ein neues Gespräch hat begonnen. Das alte Gespräch ist gelöscht.',
     slow: 'Die Antwort dauert leider länger. Bitte warten Sie noch etwas.'
@@ -461,8 +465,22 @@
     return res.json().catch(function () { return null; });
   }
 
-  function sessionUrl(sid, suffix) {
-    return apiBase + '/sessions/' + encodeURIComponent(sid) + suffix;
+  // The session id travels in a header, never in the URL (URLs end up in logs).
+  function sessionHeaders(sid, extra) {
+    return Object.assign({ 'Accept': 'application/json', 'Authorization': 'Bearer ' + sid }, extra || {});
+  }
+
+  // Seconds from a 429's Retry-After, as milliseconds within sensible bounds.
+  function retryAfterMs(res, fallbackMs) {
+    var seconds = parseInt(res.headers.get('Retry-After'), 10);
+    return seconds > 0 ? Math.min(seconds * 1000, 60000) : fallbackMs;
+  }
+
+  // The German `detail` of a 429, or our own text.
+  async function limitDetail(res) {
+    var data = await readJson(res);
+    var detail = data && typeof data.detail === 'string' ? data.detail.trim() : '';
+    return detail || TEXT.tooFast;
   }
 
   // Create one session; retries a few times with backoff, then throws.
@@ -474,6 +492,12 @@
           headers: { 'Accept': 'application/json', 'Content-Type': 'application/json' },
           body: '{}'
         }, POST_TIMEOUT_MS);
+        if (res.status === 429) {
+          // Too many new conversations from here: trying again at once will not help.
+          var limited = new Error('HTTP 429');
+          limited.limitDetail = await limitDetail(res);
+          throw limited;
+        }
         if (!res.ok) throw new Error('HTTP ' + res.status);
         var data = await readJson(res);
         if (!data || typeof data.session_id !== 'string' || !data.session_id) {
@@ -481,7 +505,8 @@
         }
         return data.session_id;
       } catch (err) {
-        if (gen !== state.gen || attempt >= SESSION_ATTEMPTS || navigator.onLine === false) throw err;
+        if (err.limitDetail || gen !== state.gen || attempt >= SESSION_ATTEMPTS ||
+            navigator.onLine === false) throw err;
         await pause(Math.min(1000 * Math.pow(2, attempt - 1), MAX_BACKOFF_MS));
         if (gen !== state.gen) throw new Error('reset');
       }
@@ -574,14 +599,19 @@
         var sid = await getSession();
         if (gen !== state.gen) return;
         var started = Date.now();
-        var url = sessionUrl(sid, '/replies') + '?after=' + encodeURIComponent(String(state.cursor)) +
+        var url = apiBase + '/replies?after=' + encodeURIComponent(String(state.cursor)) +
                   '&wait=' + POLL_WAIT_SECONDS;
-        var res = await fetchWithTimeout(url, { headers: { 'Accept': 'application/json' } }, POLL_TIMEOUT_MS);
+        var res = await fetchWithTimeout(url, { headers: sessionHeaders(sid) }, POLL_TIMEOUT_MS);
         if (gen !== state.gen) return;
-        if (res.status === 404 || res.status === 422) {
+        if (res.status === 404 || res.status === 401 || res.status === 422) {
           // Unknown (or malformed stored) session: start a new one.
           sessionExpired(sid);
           delay = 1000;
+          continue;
+        }
+        if (res.status === 429) {
+          // Too many open polls (e.g. the chat open in several tabs): wait, then again.
+          await pause(retryAfterMs(res, delay));
           continue;
         }
         if (!res.ok) throw new Error('HTTP ' + res.status);
@@ -604,7 +634,7 @@
   // ---------------------------------------------------------------------------
   // Sending: ordered queue, retries with the SAME client_message_id
   // ---------------------------------------------------------------------------
-  // Deliver one message. Returns {kind: 'ok' | 'failed' | 'invalid' | 'reset', detail}.
+  // Deliver one message. Returns {kind: 'ok' | 'failed' | 'limited' | 'invalid' | 'reset', detail}.
   async function deliver(item, gen) {
     var renewed = false;
     for (var attempt = 0; ; attempt++) {
@@ -620,17 +650,22 @@
       try {
         sid = await getSession();
         if (gen !== state.gen) return { kind: 'reset' };
-        res = await fetchWithTimeout(sessionUrl(sid, '/messages'), {
+        res = await fetchWithTimeout(apiBase + '/messages', {
           method: 'POST',
-          headers: { 'Accept': 'application/json', 'Content-Type': 'application/json' },
+          headers: sessionHeaders(sid, { 'Content-Type': 'application/json' }),
           body: JSON.stringify({ text: item.send, client_message_id: item.cid })
         }, POST_TIMEOUT_MS);
       } catch (err) {
+        if (err && err.limitDetail) return { kind: 'limited', detail: err.limitDetail };
         continue; // network error or timeout: retry with the same id
       }
       if (gen !== state.gen) return { kind: 'reset' };
       if (res.ok) return { kind: 'ok' }; // 202, also for {duplicate: true}
-      if (res.status === 404) {
+      if (res.status === 429) {
+        // Too many messages too fast: nothing was stored. Say so; the user sends again.
+        return { kind: 'limited', detail: await limitDetail(res) };
+      }
+      if (res.status === 404 || res.status === 401) {
         // Session unknown or expired: nothing was stored. New session, same id.
         sessionExpired(sid);
         if (!renewed) {
@@ -639,7 +674,7 @@
         }
         continue;
       }
-      if (res.status === 408 || res.status === 429 || res.status >= 500) continue;
+      if (res.status === 408 || res.status >= 500) continue;
       // 422 (empty / too long) or another 4xx such as 413: retrying will not help.
       // Show the server's German `detail` if it is a string.
       var data = await readJson(res);
@@ -688,10 +723,10 @@
           }
           showNotice(result.detail || TEXT.rejected, false);
         } else {
-          // Network trouble: stop, keep the order, let the user retry.
+          // Network trouble or too fast: stop, keep the order, let the user retry.
           state.queue.forEach(function (q) { q.status = 'failed'; updateUserStatus(q); });
           if (!state.awaiting.size) setTyping(false);
-          showNotice(TEXT.sendFailed, true);
+          showNotice(result.kind === 'limited' ? result.detail : TEXT.sendFailed, true);
           return;
         }
       }

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from helpdesk.channels.limits import OpenPoll, RateLimit
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Contact, InboundMessage, OutboundMessage
 from helpdesk.conversations.service import Reply
@@ -98,3 +99,59 @@ def test_old_messages_of_a_live_conversation_go_but_unfinished_ones_stay(db: Dat
         assert session.scalars(select(InboundMessage.text)).all() == ["wartet noch"]
         assert session.scalar(select(func.count()).select_from(OutboundMessage)) == 0
         assert session.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+def test_web_chat_sessions_that_never_wrote_go_after_a_day_and_spent_limits_go_too(
+    db: Database,
+) -> None:
+    """Hardening finding 3: sessions made by the thousand must not stay for 90 days."""
+    now = utcnow()
+    with db.session() as session:
+        for address, hours_ago in (("leer-alt-" + "x" * 20, 25), ("leer-neu-" + "x" * 20, 2)):
+            service.get_or_create_conversation(
+                session,
+                channel="web",
+                address=address,
+                keys=KEYS,
+                now=now - timedelta(hours=hours_ago),
+            )
+        talked = service.get_or_create_conversation(
+            session,
+            channel="web",
+            address="geschrieben-" + "x" * 20,
+            keys=KEYS,
+            now=now - timedelta(hours=30),
+        )
+        service.receive_message(
+            session,
+            talked,
+            channel_message_id="m1",
+            text="Hallo",
+            keys=KEYS,
+            now=now - timedelta(hours=30),
+        )
+        session.add_all(
+            [
+                RateLimit(key_hash="a" * 64, full_at=now - timedelta(minutes=5)),
+                RateLimit(key_hash="b" * 64, full_at=now + timedelta(minutes=5)),
+                RateLimit(
+                    key_hash="c" * 64,
+                    full_at=now - timedelta(minutes=5),
+                    noticed_until=now + timedelta(minutes=5),
+                ),
+                OpenPoll(session_key="d", address_key="e", expires_at=now - timedelta(seconds=1)),
+            ]
+        )
+    job = PrivacyJob(
+        db, tracker=None, retention_days=90, empty_web_session_hours=24, clock=lambda: now
+    )
+    report = job.retention()
+    assert report.counts["empty_web_session"] == 1
+    assert report.counts["rate_limit"] == 2  # the spent rate and the stale poll
+    with db.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 2
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+        assert session.scalars(select(RateLimit.key_hash).order_by(RateLimit.key_hash)).all() == [
+            "b" * 64,
+            "c" * 64,
+        ]

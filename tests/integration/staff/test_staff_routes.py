@@ -17,7 +17,8 @@ from helpdesk.db import Database
 from helpdesk.staff.principal import Role
 from tests.staff_support import create_staff, login
 
-PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login")}
+# The login steps: protected by the login form's double-submit token instead.
+PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login"), ("POST", "/staff/login/code")}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 PARAM = re.compile(r"\{[^}]+\}")
 

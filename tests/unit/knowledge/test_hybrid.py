@@ -205,3 +205,65 @@ def test_deferred_embeddings_search_lexically_until_ready(corpus: Path) -> None:
     assert kb.wait_until_ready(10)
     assert kb.semantic_active
     assert kb.search("oma will per bildtelefon sehen")[0].article.id == "videoanruf"
+
+
+class PassageEmbedder(ConceptEmbedder):
+    """The fake e5 with its "passage: " side (the same concept axes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passages: list[str] = []
+
+    def embed_passages(self, texts: Sequence[str]) -> Matrix:
+        self.passages.extend(texts)
+        return self.embed(texts)
+
+
+def test_answer_passages_find_an_article_whose_questions_never_say_it(tmp_path: Path) -> None:
+    write_article(
+        tmp_path,
+        article_id="schrift",
+        title="Schrift größer stellen",
+        questions=["Schrift zu klein", "Buchstaben größer", "schriftgröße", "text", "display"],
+    )
+    write_article(
+        tmp_path,
+        article_id="sperre",
+        title="Sperre einrichten",
+        questions=["sperre", "code", "pin", "muster", "entsperren"],
+        answer="Sperre einrichten.\n\nAuch ein Bildtelefon mit Kamera kann gesperrt werden.",
+    )
+    query = "video anruf"  # no word in common; only the answer's "Bildtelefon" means it
+    without = KnowledgeBase.from_directory(tmp_path, embedder=ConceptEmbedder()).search(query)
+    assert not without or without[0].article.id != "sperre"
+    embedder = PassageEmbedder()
+    kb = KnowledgeBase.from_directory(tmp_path, embedder=embedder)
+    assert any("Bildtelefon" in passage for passage in embedder.passages)
+    hits = kb.search(query)
+    assert hits[0].article.id == "sperre"
+    assert kb.verdict(hits) in {"choices", "answer"}
+
+
+def test_passages_are_paragraphs_up_to_the_size_with_the_title_in_front(tmp_path: Path) -> None:
+    from knowledge.semantic import answer_passages
+
+    write_article(
+        tmp_path,
+        answer="**Erster** Absatz.\n\nZweiter Absatz.\n\n" + "Lang " * 100,
+    )
+    (article,) = load_directory(tmp_path)
+    passages = answer_passages(article, size=40)
+    assert passages[0] == "Ein Foto machen. Erster Absatz.\nZweiter Absatz."
+    assert passages[1].startswith("Ein Foto machen. Lang Lang")
+    assert len(passages) == 2  # a long paragraph stays whole
+
+
+def test_nothing_likely_says_none_and_a_strong_passage_offers_choices(tmp_path: Path) -> None:
+    from knowledge import search
+
+    write_article(tmp_path, article_id="foto-test")
+    kb = KnowledgeBase.from_directory(tmp_path, embedder=PassageEmbedder())
+    unrelated = kb.search("zzz qqq")
+    assert unrelated and kb.verdict(unrelated) == "none"  # the fake's cosines are low
+    strong = [search.Hit(unrelated[0].article, 0.1, 0.2, likely=True)]
+    assert kb.verdict(strong) == "choices"

@@ -18,7 +18,7 @@ CITIZEN_QUERIES = [
         "Ich habe eine SMS von meiner Bank bekommen, ich soll meine Daten bestätigen",
         "sms-betrug-erkennen",
     ),
-    ("habe auf link geklickt und geld bezahlt", "sms-betrug-erkennen"),
+    ("habe auf link geklickt und geld bezahlt", "geld-weg-nach-klick"),
     ("bekomme komische sms von dhl", "sms-betrug-erkennen"),
     ("mit den enkeln per kamera reden", "videoanruf-whatsapp"),
     ("enkelkinder über whatsapp sehen", "videoanruf-whatsapp"),
@@ -27,19 +27,21 @@ CITIZEN_QUERIES = [
     ("buchstaben größer stellen iphone", "schrift-groesser"),
     ("kann nix lesen auf dem display", "schrift-groesser"),
     ("wie komme ich ins wlan in der bücherei", "wlan-verbinden"),
-    ("internet zuhause verbinden mit router", "wlan-verbinden"),
+    ("internet zuhause verbinden mit router", "wlan-router-erklaert"),
     ("wie kriege ich wlan aufs handy", "wlan-verbinden"),
     ("wie kann ich ein bild machen und meiner tochter schicken", "foto-machen-und-senden"),
     ("foto mit whatsap verschiken", "foto-machen-und-senden"),
     ("fotografieren mit dem handy", "foto-machen-und-senden"),
     ("wie geht email schreiben", "erste-email-schreiben"),
-    ("was schreib ich beim betreff", "erste-email-schreiben"),
     ("ein mail an meinen enkel schicken", "erste-email-schreiben"),
     ("welches kennwort ist sicher", "sicheres-passwort"),
-    ("passwort vergessen ständig, wie merken", "sicheres-passwort"),
+    ("passwort vergessen ständig, wie merken", "passwort-manager"),
     ("bibliotheksausweis kosten für schüler", "bibliotheksausweis-ebooks"),
     ("ebooks ausleihen in dortmund", "bibliotheksausweis-ebooks"),
     ("wo bekomme ich einen ausweis für die bibliothek", "bibliotheksausweis-ebooks"),
+    # Off-topic until the articles on appointments and map apps came (issue 12).
+    ("ich brauche einen termin beim bürgeramt", "termin-buergerdienste-online"),
+    ("wo ist die nächste apotheke", "karten-app-weg-finden"),
 ]
 
 OFF_TOPIC = [
@@ -49,8 +51,6 @@ OFF_TOPIC = [
     "wer wird deutscher meister",
     "was kostet ein brötchen",
     "wann fährt der bus nach hörde",
-    "ich brauche einen termin beim bürgeramt",
-    "wo ist die nächste apotheke",
     "rezept für apfelkuchen",
     "wie alt ist der papst",
     "handy kaputt display gesprungen",
@@ -59,9 +59,27 @@ OFF_TOPIC = [
 ]
 
 
+# Fits more than one article: the search offers choices with the right one among them.
+AMBIGUOUS = [
+    # A letter on the computer has a Betreff too.
+    ("was schreib ich beim betreff", "erste-email-schreiben"),
+]
+
+
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
     return KnowledgeBase.from_directory(default_articles_dir())
+
+
+@pytest.fixture(scope="module")
+def hybrid() -> KnowledgeBase:
+    """The search as the app runs it: lexical and e5 (vectors cached in var/cache)."""
+    from knowledge.semantic import default_embedder
+
+    cache = default_articles_dir().parents[1] / "var" / "cache" / "knowledge"
+    return KnowledgeBase.from_directory(
+        default_articles_dir(), embedder=default_embedder(str(cache))
+    )
 
 
 def test_queries_are_not_copies_of_article_questions() -> None:
@@ -72,17 +90,53 @@ def test_queries_are_not_copies_of_article_questions() -> None:
 
 
 @pytest.mark.parametrize(("query", "article_id"), CITIZEN_QUERIES)
-def test_citizen_query_finds_the_right_article_confidently(
+def test_citizen_query_finds_the_right_article_by_words_alone(
     kb: KnowledgeBase, query: str, article_id: str
 ) -> None:
-    hits = kb.search(query)
+    assert kb.search(query)[0].article.id == article_id
+
+
+@pytest.mark.parametrize(("query", "article_id"), CITIZEN_QUERIES)
+def test_citizen_query_is_answered_with_the_right_article(
+    hybrid: KnowledgeBase, query: str, article_id: str
+) -> None:
+    hits = hybrid.search(query)
     assert hits[0].article.id == article_id
-    assert hits[0].confident, f"confidence {hits[0].confidence:.2f} < {CONFIDENT}"
+    assert hybrid.verdict(hits) == "answer", f"confidence {hits[0].confidence:.2f} < {CONFIDENT}"
+
+
+@pytest.mark.parametrize(("query", "article_id"), AMBIGUOUS)
+def test_ambiguous_query_offers_the_right_article_among_choices(
+    hybrid: KnowledgeBase, query: str, article_id: str
+) -> None:
+    hits = hybrid.search(query)
+    assert hybrid.verdict(hits) == "choices"
+    assert article_id in [hit.article.id for hit in hits]
 
 
 @pytest.mark.parametrize("query", OFF_TOPIC)
 def test_off_topic_or_gibberish_query_is_not_confident(kb: KnowledgeBase, query: str) -> None:
     assert not any(hit.confident for hit in kb.search(query))
+
+
+KNOWN_SEMANTIC_MISTAKES = {
+    # e5 finds "Rezept" close to the E-Rezept article's questions; issue 12 keeps
+    # this open. Strict: the test fails once the search gets it right, so the mark goes.
+    "rezept für apfelkuchen",
+}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(q, marks=pytest.mark.xfail(strict=True, reason="known e5 confusion"))
+        if q in KNOWN_SEMANTIC_MISTAKES
+        else q
+        for q in OFF_TOPIC
+    ],
+)
+def test_off_topic_or_gibberish_query_is_not_answered(hybrid: KnowledgeBase, query: str) -> None:
+    assert hybrid.verdict(hybrid.search(query)) != "answer"
 
 
 @pytest.mark.parametrize("query", ["mein handy", "hilfe", "ich habe eine frage zum handy"])

@@ -63,7 +63,16 @@ def test_resolves_free_text(text: str, stadtbezirk: str, stadtteil: str | None) 
 
 @pytest.mark.parametrize(
     "text",
-    ["Ich brauche Hilfe mit dem Tablet", "nette Leute", "Hallo", "", "12345", "Wie geht WLAN?"],
+    [
+        "Ich brauche Hilfe mit dem Tablet",
+        "nette Leute",
+        "Hallo",
+        "",
+        "12345",
+        "Wie geht WLAN?",
+        # Everyday words that only look like the end of a Stadtteil (Brechten).
+        "ich möchte mit einem echten Menschen sprechen",
+    ],
 )
 def test_no_place_named(text: str) -> None:
     assert get_geography().resolve(text).stadtbezirk is None
