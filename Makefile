@@ -11,16 +11,19 @@ PIP_FLAGS := --disable-pip-version-check --no-input -q
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test install train knowledge lint typecheck validate bot-test clean lock browser
+.PHONY: help run test install train knowledge lint typecheck validate bot-test clean lock browser axe
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: install train knowledge ## Install what is missing, train if the data changed, start everything on :8000
+run: install ## Install what is missing, train if the data changed, start everything on :8000
+	@# Training (TensorFlow) and embedding the articles (one e5 thread) share two cores well.
+	$(MAKE) --no-print-directory -j2 train knowledge
 	$(DIODO) run
 
-test: install train knowledge browser ## Install what is missing and run every test
-	$(VENV)/bin/ruff check helpdesk knowledge actions tests bench
+test: install ## Install what is missing and run every test
+	$(MAKE) --no-print-directory -j4 train knowledge browser axe
+	$(VENV)/bin/ruff check helpdesk knowledge actions botserver tests bench
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/mypy
 	$(DIODO) knowledge check
@@ -55,8 +58,25 @@ browser: ## Make sure Debian's Chromium is there for the browser tests
 	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (or set CHROMIUM=/path)." >&2; exit 1; fi; \
 	fi
 
+# axe-core for the accessibility browser tests: the version and its sha512 are pinned in
+# tools/axe/package-lock.json, which `npm ci` checks; installed under var/ (not committed).
+AXE_JS := var/axe/node_modules/axe-core/axe.min.js
+
+axe: $(AXE_JS) ## Fetch axe-core (pinned, integrity-checked) for the accessibility tests
+
+$(AXE_JS): tools/axe/package.json tools/axe/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  echo "Installing npm for the accessibility tests (apt-get) ..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing: run 'sudo apt-get install npm'." >&2; exit 1; fi; \
+	fi
+	rm -rf var/axe && mkdir -p var/axe
+	cp tools/axe/package.json tools/axe/package-lock.json var/axe/
+	cd var/axe && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 lint: install ## Ruff and the layer contracts
-	$(VENV)/bin/ruff check helpdesk knowledge actions tests bench
+	$(VENV)/bin/ruff check helpdesk knowledge actions botserver tests bench
 	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install ## mypy (strict) on helpdesk and knowledge

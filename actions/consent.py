@@ -40,6 +40,8 @@ _FILLER = frozenset(
         "es", "schon", "danke", "vielen", "dank", "na", "also", "dann", "ganz", "auf",
         "jeden", "fall", "alles", "geben", "weiter", "mir", "recht", "lieber",
         "einverstanden", "doch", "bitteschön", "gerne", "möchte", "will",
+        "ach", "so", "achso", "aha", "oh", "prima", "super", "schön", "wunderbar", "wir",
+        "können", "kann", "helfen", "helft", "hilfe", "tun",
     }
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+|👍|👎", re.UNICODE)

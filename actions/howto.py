@@ -7,11 +7,11 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.app_client import AppUnavailable, KnowledgeResult, get_app_client
-from actions.human import after_answer
+from actions.human import after_answer, asks_for_a_person
 from actions.knowledge import ARTICLE_SLOT, send_article, uses_easy_language
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ class ActionAnswerHowto(Action):
     ) -> list[dict[str, Any]]:
         question = (tracker.latest_message.get("text") or "").strip()
         chosen = next(tracker.get_latest_entity_values("article_id"), None)
+        if not chosen and asks_for_a_person(question):
+            # The NLU heard a how-to question, but the citizen asks for a person.
+            return [FollowupAction("action_start_handoff")]
         client = get_app_client()
         try:
             if chosen:  # a choice button: "/ask_howto{"article_id": "..."}"
@@ -70,7 +73,11 @@ class ActionAnswerHowto(Action):
         # text at blank lines) and lets the app render it per channel.
         send_article(dispatcher, best, easy=uses_easy_language(tracker))
         await self._offer_place(dispatcher, tracker, best.title if chosen else question)
-        return [SlotSet(ARTICLE_SLOT, best.id), *after_answer(tracker, answered=True)]
+        events = [SlotSet(ARTICLE_SLOT, best.id), *after_answer(tracker, answered=True)]
+        current = tracker.get_slot(ARTICLE_SLOT)
+        if current and current != best.id:  # "Zurück" goes back to it
+            events.insert(0, SlotSet("previous_article", current))
+        return events
 
     @staticmethod
     async def _offer_place(

@@ -51,6 +51,27 @@ URGENT_TOPICS = (
 )
 URGENT_WORDS = re.compile(r"dringend|notfall|sofort|schnell|hilfe|angst|polizei|betrug|betrüg")
 CALLBACK = re.compile(r"anruf|anrufen|rückruf|zurückruf|telefon")
+# A request for a person in the citizen's own words, also inside a long message the NLU
+# took for a how-to question ("... Kann mir nicht ein Mensch dabei helfen?"). Narrow on
+# purpose: "wie kann ich jemanden anrufen" is a how-to question, not a request.
+PERSON_REQUEST = re.compile(
+    r"\b(mit|zu)( einem| einer)?( echten| richtigen| lebendigen)? "
+    r"(menschen|person|mitarbeiter(in)?|berater(in)?)\b"
+    r"|\bkann (mir )?(nicht )?(bitte )?(ein mensch|jemand|wer)( von ihnen)?( persönlich)? "
+    r"(mir )?(dabei |damit )?helfen\b"
+    r"|\bmit (jemandem|wem|jemand) (persönlich )?(sprechen|reden|telefonieren)\b"
+    r"|\bpersönlich\w* (helfen|hilfe|beraten|beratung|erklären|zeigen)\b"
+    r"|\bjemand\w*,? der (mir|sich) (das|es|dabei|damit)? ?(in ruhe )?"
+    r"(zeigt|erklärt|anschaut|ansieht|hilft)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether the citizen asks, in so many words, for a person to help."""
+    return bool(PERSON_REQUEST.search(text))
+
+
 DONT_KNOW = re.compile(r"weiß (ich )?nicht|weiss (ich )?nicht|keine ahnung|unbekannt|egal|^/deny")
 PHONE = re.compile(r"(\+?\d[\d /()-]{4,}\d)")
 # The app replaces every phone number a citizen writes with this placeholder and keeps
@@ -133,7 +154,7 @@ class ActionStartHandoff(Action):
             topic = topic or "dringend"
         elif intent == "request_human" and CALLBACK.search(text.lower()):
             kind, intro = "rueckruf", "utter_handoff_intro_callback"
-        elif intent == "request_human" or text.startswith("/"):
+        elif intent == "request_human" or text.startswith("/") or asks_for_a_person(text):
             intro = "utter_handoff_intro_request"
         else:  # started by after_answer: two questions without an answer
             intro = "utter_handoff_intro_failed"

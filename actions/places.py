@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -16,6 +17,13 @@ log = logging.getLogger(__name__)
 
 # The keys of the places the bot named last, for follow-ups ("Wann haben die offen?").
 SHOWN_PLACES = "shown_places"
+# A location said together with what the citizen looks for ("computer hilfe in
+# aplerbeck", "wlan in hörde"): name the places at once instead of asking first.
+NEED_WORDS = re.compile(
+    r"hilfe|helfen|computer|\bpc\b|laptop|tablet|handy|smartphone|internet|wlan|w-lan|"
+    r"drucken|drucker|scannen|kurs|treff|sprechstunde|beratung|lernen|ausleihen|leihen",
+    re.IGNORECASE,
+)
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -80,6 +88,15 @@ class ActionNoteLocation(Action):
         if not bezirk:
             dispatcher.utter_message(response="utter_inform_ack")
             return []
+        text = str(tracker.latest_message.get("text") or "")
+        if NEED_WORDS.search(text) and not text.startswith("/"):
+            events: list[dict[str, Any]] = [
+                SlotSet("stadtbezirk", bezirk),
+                SlotSet("place_request", text[:300]),
+            ]
+            return events + await _name_places(
+                dispatcher, tracker, offset=0, text=text[:300], stadtbezirk=bezirk
+            )
         dispatcher.utter_message(response="utter_location_noted", stadtbezirk=bezirk)
         return [SlotSet("stadtbezirk", bezirk)]
 
@@ -91,13 +108,19 @@ def _district_buttons(candidates: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 async def _name_places(
-    dispatcher: CollectingDispatcher, tracker: Tracker, offset: int
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    offset: int,
+    *,
+    text: str | None = None,
+    stadtbezirk: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Route from ``offset`` on and name the places; returns the slot events."""
+    """Route from ``offset`` on and name the places; returns the slot events. ``text``
+    and ``stadtbezirk`` stand in for the slots when this action sets them itself."""
     try:
         routing = await get_app_client().route_places(
-            text=tracker.get_slot("place_request") or "",
-            stadtbezirk=tracker.get_slot("stadtbezirk"),
+            text=text if text is not None else tracker.get_slot("place_request") or "",
+            stadtbezirk=stadtbezirk or tracker.get_slot("stadtbezirk"),
             postcode=tracker.get_slot("postcode"),
             offset=offset,
             sender=tracker.sender_id,

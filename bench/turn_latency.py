@@ -114,17 +114,22 @@ def start_stack(
     ``workdir``; ``extra_env`` adds or overrides app settings."""
     ports = ports or processes.Ports(app=18000, rasa=15005, actions=15055)
     token = secrets.token_urlsafe(24)
+    actions_token = secrets.token_urlsafe(24)  # Rasa → action server
+    rasa_token = secrets.token_urlsafe(24)  # app → Rasa
     started = [
         processes.start_actions(
             ports.actions,
             app_url=f"http://127.0.0.1:{ports.app}",
             token=token,
+            actions_token=actions_token,
             log_path=workdir / "actions.log",
         ),
         processes.start_rasa(
             ports.rasa,
             actions_port=ports.actions,
             tracker_db=workdir / "tracker.db",
+            actions_token=actions_token,
+            rasa_token=rasa_token,
             log_path=workdir / "rasa.log",
         ),
         processes.start_app(
@@ -135,6 +140,7 @@ def start_stack(
                 "DIODO_RASA_URL": f"http://127.0.0.1:{ports.rasa}",
                 "DIODO_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
                 "DIODO_INTERNAL_API_TOKEN": token,
+                "DIODO_RASA_TOKEN": rasa_token,
                 "DIODO_PSEUDONYM_KEY": secrets.token_urlsafe(24),
                 "DIODO_CONTACT_KEYS": new_contact_key(),
                 "DIODO_CONTACT_INDEX_KEY": secrets.token_urlsafe(24),

@@ -28,6 +28,8 @@ from helpdesk.internal import knowledge as internal_knowledge
 from helpdesk.internal import places as internal_places
 from helpdesk.internal import tickets as internal_tickets
 from helpdesk.logging import configure_logging
+from helpdesk.metrics import web as metrics_web
+from helpdesk.metrics.recorder import Recorder
 from helpdesk.places.service import PlaceSnapshot, seed_example_places
 from helpdesk.privacy import routes as privacy_routes
 from helpdesk.privacy.commands import PrivacyCommands
@@ -104,11 +106,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     _check(settings)
     keys = Keyring.from_settings(settings)
+    recorder = Recorder()  # this process's counters for /metrics
     register_privacy_hooks(keys, closed_ticket_days=settings.ticket_retention_days)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         if settings.auto_migrate:
             migrate.upgrade(settings.database_url)
         db = Database(settings.database_url)
@@ -122,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.rasa_url,
             actions_url=settings.actions_url,
             timeout=settings.rasa_timeout_seconds,
+            token=settings.rasa_token.get_secret_value(),
         )
         tracker = RasaTracker(settings.rasa_tracker_url) if settings.rasa_tracker_url else None
         knowledge = await asyncio.to_thread(load_knowledge, settings)
@@ -140,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             retry_max_seconds=settings.retry_max_seconds,
             poll_interval=settings.poll_interval_seconds,
             give_up_after_seconds=settings.give_up_after_seconds,
+            observer=recorder,
             pause=lambda session, claim: tickets.absorb_inbound(session, claim, now=utcnow()),
             # SMS digits first: a deferred "1" may be the privacy question's "Ja".
             local=LocalHandlers(
@@ -177,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             concurrency=settings.delivery_workers,
             lease_seconds=settings.claim_lease_seconds,
             poll_interval=settings.poll_interval_seconds,
+            observer=recorder,
         )
         app.state.db = db
         app.state.notifier = notifier
@@ -226,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.keys = keys
+    app.state.metrics = recorder
     app.state.templates = Jinja2Templates(directory=WEB / "templates")
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     # Keep this the last add_middleware: it must wrap the others (their 413s get headers).
@@ -241,6 +248,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.telegram_enabled and settings.telegram_webhook_secret.get_secret_value():
         app.include_router(telegram.router)
     app.include_router(health.router)
+    app.include_router(metrics_web.router)
     app.include_router(privacy_routes.router)
     app.include_router(accessibility.router)
     apidocs.register_api_docs(app, settings)
@@ -255,4 +263,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def app_factory() -> FastAPI:
     """Entry point for ``uvicorn --factory helpdesk.main:app_factory``."""
-    return create_app()
+    settings = get_settings()
+    # Before uvicorn's own start-up lines, so they come in the configured format too.
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

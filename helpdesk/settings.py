@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 30.0
     actions_url: str = "http://127.0.0.1:5055"
+    # The processes authenticate each other with shared secrets (docs/security.md).
+    rasa_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="The app sends it to Rasa's REST channel, which refuses callers without it.",
+    )
+    actions_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Rasa sends it to the action server, which refuses callers without it. "
+        "`diodo run` passes it to both; the app itself does not use it.",
+    )
 
     internal_api_token: SecretStr = SecretStr("")
     internal_api_allow_remote: bool = False
@@ -103,6 +113,17 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
+    # Operations (docs/operations.md): log format and the Prometheus endpoint.
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per record; json: one JSON object per line "
+        "(time, level, logger, message) for a log collector. Redaction applies to both.",
+    )
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Bearer token Prometheus sends to GET /metrics (at least 16 characters). "
+        "Empty: no /metrics (404).",
+    )
 
     places_seed_example_data: bool = Field(
         default=True,
@@ -197,6 +218,18 @@ class Settings(BaseSettings):
     webchat_empty_session_hours: float = Field(
         default=24.0, gt=0, description="A web chat session that never sent a message: erased."
     )
+    # The chat page on a shared kiosk PC (docs/channels.md, "Kiosk"): it clears itself
+    # after this much time without input. Kiosk: `/?kiosk=1`, or every visitor.
+    kiosk_mode: bool = Field(
+        default=False, description="Every chat page behaves as on a kiosk, without `?kiosk=1`."
+    )
+    kiosk_idle_seconds: int = Field(
+        default=180,
+        ge=10,
+        le=3600,
+        description="Seconds without input until a kiosk's chat page clears itself (the last "
+        "30 of them, or half of a shorter time, show a notice with a countdown).",
+    )
     sms_message_burst: int = Field(default=5, ge=1)
     sms_message_interval_seconds: float = Field(default=5.0, ge=0)
     telegram_message_burst: int = Field(default=10, ge=1)
@@ -214,6 +247,14 @@ class Settings(BaseSettings):
         for item in value.split(","):
             if item.strip():
                 ipaddress.ip_network(item.strip(), strict=False)  # ValueError: refused
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_is_long(cls, value: SecretStr) -> SecretStr:
+        # /metrics is reachable from the cluster network: a guessable token is refused.
+        if 0 < len(value.get_secret_value()) < 16:
+            raise ValueError("DIODO_METRICS_TOKEN must be empty (off) or at least 16 characters")
         return value
 
     @property

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the independent test groups of `make test` in parallel and reports each.
 #
-#   rasa   Rasa's own NLU and story tests, then the action tests (.venv-bot)
+#   rasa   Rasa's own NLU and story tests, then the action and botserver tests (.venv-bot)
 #   e2e    pytest tests/e2e: the real processes (mostly waiting on Rasa and the app)
 #   fast   pytest tests/unit tests/integration (SQLite and PostgreSQL)
 #
@@ -22,7 +22,7 @@ run_group() {
 }
 
 # shellcheck disable=SC2086
-run_group rasa bash -c 'make --no-print-directory bot-test && .venv-bot/bin/python -m pytest -c tests/actions/pytest.ini tests/actions -q' &
+run_group rasa bash -c 'make --no-print-directory bot-test && .venv-bot/bin/python -m pytest -c tests/actions/pytest.ini tests/actions tests/botserver -q' &
 run_group e2e .venv/bin/pytest tests/e2e ${PYTEST_ARGS:-} &
 run_group fast .venv/bin/pytest tests/unit tests/integration ${PYTEST_ARGS:-} &
 wait

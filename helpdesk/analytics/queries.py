@@ -223,7 +223,9 @@ def outcomes_by_district(session: Session, filters: Filters) -> Table:
         _sum_of(src, Outcome.NOT_HELPFUL).label("not_helpful"),
     ).group_by(district)
     rows: list[dict[str, object]] = []
-    totals: dict[str, int] = defaultdict(int)
+    # Every count present even without events: the city's row is shown then too.
+    counts = ("questions", "answered", "handed_off", "unanswered", "helpful", "not_helpful")
+    totals: dict[str, int] = dict.fromkeys(counts, 0)
     for r in session.execute(stmt).mappings():
         row = {k: (int(v or 0) if k != "district" else v) for k, v in r.items()}
         for k, v in row.items():

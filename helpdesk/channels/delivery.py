@@ -43,6 +43,14 @@ class Sender(Protocol):
         ...
 
 
+class DeliveryObserver(Protocol):
+    """Told about every delivery attempt (helpdesk.metrics counts them); must not block."""
+
+    def delivery_attempted(self, channel: str, outcome: Outcome) -> None:
+        """One attempt on ``channel`` ended with ``outcome``."""
+        ...
+
+
 class WebSender:
     """The web chat is pulled by the browser: delivering means making it visible."""
 
@@ -64,8 +72,10 @@ class OutboxDelivery:
         lease_seconds: float = 60.0,
         retry_max_seconds: float = 300.0,
         poll_interval: float = 0.5,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self._db = db
+        self._observer = observer
         self._senders = senders
         self._channels = tuple(senders)
         self._notifier = notifier
@@ -108,6 +118,8 @@ class OutboxDelivery:
                 claim.attempts, self._retry_max
             )
         await asyncio.to_thread(self._finish, claim, result, retry_in)
+        if self._observer is not None:
+            self._observer.delivery_attempted(claim.channel, result.outcome)
         if result.outcome is Outcome.SENT:
             self._notifier.delivered(claim.conversation_id)
         elif result.outcome is Outcome.PERMANENT:

@@ -1,4 +1,8 @@
-"""Client for Rasa's REST channel. The app is Rasa's only caller."""
+"""Client for Rasa's REST channel. The app is Rasa's only caller.
+
+Rasa's channel refuses callers without the shared token (``DIODO_RASA_TOKEN``, checked by
+``botserver/channel.py``); the client sends it on every message.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,17 @@ class RasaClient:
     """Sends a citizen's message to Rasa under the conversation's pseudonym."""
 
     def __init__(
-        self, base_url: str, *, actions_url: str | None = None, timeout: float = 30.0
+        self,
+        base_url: str,
+        *,
+        actions_url: str | None = None,
+        timeout: float = 30.0,
+        token: str = "",
     ) -> None:
         self._actions_health = f"{actions_url.rstrip('/')}/health" if actions_url else None
+        # Sent per request, not as a client default: the same client asks the action
+        # server's /health, which must not learn Rasa's token.
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=3.0),
@@ -33,9 +45,15 @@ class RasaClient:
             response = await self._http.post(
                 "/webhooks/rest/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
+                headers=self._headers,
             )
         except httpx.HTTPError as exc:
             raise RasaUnavailable(type(exc).__name__) from exc
+        if response.status_code in (401, 403):
+            # A configuration error, not an outage: the message waits until it is fixed.
+            raise RasaUnavailable(
+                f"HTTP {response.status_code}: Rasa refused the app's DIODO_RASA_TOKEN"
+            )
         if response.status_code != 200:
             raise RasaUnavailable(f"HTTP {response.status_code}")
         try:

@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from helpdesk.channels.kiosk import kiosk_for
 from helpdesk.channels.limits import POLL_RETRY_SECONDS
 from helpdesk.conversations import service
 from helpdesk.conversations.models import Channel, OutboundKind
@@ -145,6 +146,7 @@ def chat_page(request: Request, settings: SettingsDep) -> HTMLResponse:
             "api_base": "/api/webchat",
             "max_length": settings.max_message_chars,
             "privacy_notice": web_notice(settings),
+            "kiosk": kiosk_for(settings, request.query_params),
         },
     )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from helpdesk.analytics.cli import register_cli as register_analytics_cli
+from helpdesk.backup.cli import register_cli as register_backup_cli
 from helpdesk.cli import processes, train
 from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.places.cli import register_cli as register_places_cli
@@ -30,6 +31,9 @@ def _run(args: argparse.Namespace) -> int:
     var = Path(args.var_dir).resolve()
     logs = var / "log"
     token = settings.internal_api_token.get_secret_value()
+    # Each process lets in only its one caller (docs/security.md); none of these is printed.
+    actions_token = settings.actions_token.get_secret_value()
+    rasa_token = settings.rasa_token.get_secret_value()
     app_url = f"http://127.0.0.1:{ports.app}"
     started: list[processes.Process] = []
     tracker_db = REPO_ROOT / "var" / "rasa-tracker.db"
@@ -47,7 +51,11 @@ def _run(args: argparse.Namespace) -> int:
     try:
         started.append(
             processes.start_actions(
-                ports.actions, app_url=app_url, token=token, log_path=logs / "actions.log"
+                ports.actions,
+                app_url=app_url,
+                token=token,
+                actions_token=actions_token,
+                log_path=logs / "actions.log",
             )
         )
         started.append(
@@ -55,6 +63,8 @@ def _run(args: argparse.Namespace) -> int:
                 ports.rasa,
                 actions_port=ports.actions,
                 tracker_db=tracker_db,
+                actions_token=actions_token,
+                rasa_token=rasa_token,
                 log_path=logs / "rasa.log",
             )
         )
@@ -66,6 +76,7 @@ def _run(args: argparse.Namespace) -> int:
                     "DIODO_ACTIONS_URL": f"http://127.0.0.1:{ports.actions}",
                     # Erasure deletes a citizen's events in Rasa's tracker store too.
                     "DIODO_RASA_TRACKER_URL": f"sqlite:///{tracker_db}",
+                    "DIODO_RASA_TOKEN": rasa_token,
                 },
                 host=settings.host,
             )
@@ -182,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     register_staff_cli(sub)
     register_analytics_cli(sub)
     register_privacy_cli(sub)
+    register_backup_cli(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -1,7 +1,8 @@
 """Starting, watching and stopping DiODo's three processes (used by ``diodo run`` and tests).
 
 The app runs in this repository's ``.venv`` (Python ≥3.11); Rasa and the action server
-run in ``.venv-bot`` (Python 3.10). They talk over HTTP on localhost only.
+run in ``.venv-bot`` (Python 3.10). They talk over HTTP on localhost only, each call
+with the callee's shared secret (docs/security.md, "Between the processes").
 """
 
 from __future__ import annotations
@@ -89,20 +90,27 @@ def start_actions(
     *,
     app_url: str,
     token: str,
+    actions_token: str,
     log_path: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Process:
-    """The rasa-sdk action server with our ``actions`` package, bound to localhost."""
+    """The rasa-sdk action server with our ``actions`` package, bound to localhost.
+
+    ``token`` is the app's internal API token (the actions call the app with it);
+    ``actions_token`` is the one Rasa must send (``botserver/action_server.py``).
+    Secrets go through the environment, never the command line (``ps`` shows that).
+    """
     child_env = base_env(env)
     child_env.update(
         SANIC_HOST="127.0.0.1",
         DIODO_APP_URL=app_url,
         DIODO_INTERNAL_API_TOKEN=token,
+        DIODO_ACTIONS_TOKEN=actions_token,
     )
     command = [
         str(bot_bin("python")),
         "-m",
-        "rasa_sdk",
+        "botserver.action_server",
         "--actions",
         "actions",
         "--port",
@@ -116,11 +124,18 @@ def start_rasa(
     *,
     actions_port: int,
     tracker_db: Path,
+    actions_token: str,
+    rasa_token: str,
     model: Path = MODEL_PATH,
     log_path: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Process:
-    """Rasa with the trained model, its REST channel and SQL tracker store."""
+    """Rasa with the trained model, its REST channel and SQL tracker store.
+
+    Its REST channel answers only callers with ``rasa_token`` (``botserver/channel.py``);
+    it calls the action server with ``actions_token``. Its HTTP API stays off (no
+    ``--enable-api``): the app needs only the channel and ``/``.
+    """
     child_env = base_env(env)
     # Rasa's models are small: one TensorFlow thread per op is faster than a pool that
     # fights over two cores (measured: 10.6 → 18.6 messages/s through Rasa's REST API).
@@ -129,6 +144,8 @@ def start_rasa(
     child_env.update(
         DIODO_ACTIONS_WEBHOOK_URL=f"http://127.0.0.1:{actions_port}/webhook",
         DIODO_RASA_TRACKER_DB=str(tracker_db),
+        DIODO_ACTIONS_TOKEN=actions_token,
+        DIODO_RASA_TOKEN=rasa_token,
         SANIC_HOST="127.0.0.1",
     )
     command = [

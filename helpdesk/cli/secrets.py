@@ -18,6 +18,8 @@ def _token() -> str:
 
 GENERATORS: dict[str, Callable[[], str]] = {
     "DIODO_INTERNAL_API_TOKEN": _token,
+    "DIODO_RASA_TOKEN": _token,
+    "DIODO_ACTIONS_TOKEN": _token,
     "DIODO_PSEUDONYM_KEY": _token,
     "DIODO_CONTACT_KEYS": new_contact_key,
     "DIODO_CONTACT_INDEX_KEY": _token,

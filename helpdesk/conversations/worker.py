@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -47,6 +48,27 @@ class LocalHandler(Protocol):
         ...
 
 
+class TurnOutcome(enum.StrEnum):
+    """How a citizen's message was finished."""
+
+    BOT = "bot"  # Rasa answered
+    APP = "app"  # answered by the app itself (a local handler)
+    HELPDESK = "helpdesk"  # went into an open ticket's thread
+    APOLOGY = "apology"  # given up after ``give_up_after_seconds``
+
+
+class TurnObserver(Protocol):
+    """Told about every turn (helpdesk.metrics counts them); must not block or raise."""
+
+    def turn_finished(self, channel: str, outcome: TurnOutcome, seconds: float) -> None:
+        """A message is done, ``seconds`` after it arrived."""
+        ...
+
+    def turn_retried(self, channel: str, reason: str) -> None:
+        """A message goes back to wait: "assistant_unavailable" or "claim_lost"."""
+        ...
+
+
 class InboxWorker:
     """Runs ``concurrency`` tasks that claim, process and complete inbound messages."""
 
@@ -64,8 +86,10 @@ class InboxWorker:
         give_up_after_seconds: float = 6 * 3600,
         pause: Pause | None = None,
         local: LocalHandler | None = None,
+        observer: TurnObserver | None = None,
     ) -> None:
         self._db = db
+        self._observer = observer
         self._pause = pause
         self._local = local
         self._assistant = assistant
@@ -102,11 +126,13 @@ class InboxWorker:
         handled = await self._local.handle(claim) if self._local is not None else False
         if handled is True:
             log.info("inbox: message %s answered by the app", claim.inbound_id)
+            self._finished(claim, TurnOutcome.APP)
             self._notifier.outbound_stored()
             return
         assistant_text = handled if isinstance(handled, str) else claim.text
         if self._pause is not None and await asyncio.to_thread(self._paused, claim):
             log.info("inbox: message %s handed to the help desk", claim.inbound_id)
+            self._finished(claim, TurnOutcome.HELPDESK)
             self._notifier.tickets_changed()
             return
         try:
@@ -114,15 +140,27 @@ class InboxWorker:
                 claim.pseudonym, assistant_text, {"channel": claim.channel}
             )
         except self._transient as exc:
-            await asyncio.to_thread(self._defer, claim, f"{type(exc).__name__}: {exc}")
+            gave_up = await asyncio.to_thread(self._defer, claim, f"{type(exc).__name__}: {exc}")
+            if gave_up:
+                self._finished(claim, TurnOutcome.APOLOGY)
+            elif self._observer is not None:
+                self._observer.turn_retried(claim.channel, "assistant_unavailable")
             self._notifier.outbound_stored()
             return
         done = await asyncio.to_thread(self._complete, claim, replies)
         if done:
             log.info("inbox: message %s answered with %d replies", claim.inbound_id, len(replies))
+            self._finished(claim, TurnOutcome.BOT)
             self._notifier.outbound_stored()
         else:
             log.warning("inbox: lost the claim on message %s; not answering", claim.inbound_id)
+            if self._observer is not None:
+                self._observer.turn_retried(claim.channel, "claim_lost")
+
+    def _finished(self, claim: InboundClaim, outcome: TurnOutcome) -> None:
+        if self._observer is not None:
+            seconds = (utcnow() - claim.received_at).total_seconds()
+            self._observer.turn_finished(claim.channel, outcome, max(0.0, seconds))
 
     def _paused(self, claim: InboundClaim) -> bool:
         assert self._pause is not None
@@ -137,7 +175,8 @@ class InboxWorker:
                 session, claim, replies, empty_reply=Reply(text("empty_reply"))
             )
 
-    def _defer(self, claim: InboundClaim, error: str) -> None:
+    def _defer(self, claim: InboundClaim, error: str) -> bool:
+        """Put the message back to wait; True when it was given up on instead."""
         with self._db.session() as session:
             if utcnow() - claim.received_at > self._give_up_after:
                 service.fail_inbound(
@@ -148,7 +187,7 @@ class InboxWorker:
                     claim.inbound_id,
                     claim.attempts,
                 )
-                return
+                return True
             held = service.defer_inbound(
                 session,
                 claim,
@@ -163,6 +202,7 @@ class InboxWorker:
             error,
             "; holding reply sent" if held else "",
         )
+        return False
 
 
 class LocalHandlers:

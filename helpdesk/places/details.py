@@ -15,7 +15,7 @@ from helpdesk.places.hours import format_week
 from helpdesk.places.reasons import has_phrase, phrase
 from helpdesk.places.record import PlaceRecord
 
-ASPECTS = ("hours", "address", "access", "languages", "phone")
+ASPECTS = ("hours", "address", "access", "languages", "phone", "cost")
 _ASPECT_WORDS = {
     "hours": r"offen|geöffnet|geoeffnet|öffnungszeit|oeffnungszeit|uhrzeit|wann|zeiten|"
     r"sprechstunde|heute|morgen|wochenende|samstag|sonntag|auf\b|zu\b",
@@ -27,7 +27,25 @@ _ASPECT_WORDS = {
     r"ukrainisch|polnisch|englisch|deutsch|persisch|rumänisch|bulgarisch|griechisch|"
     r"italienisch|französisch|spanisch",
     "phone": r"telefon|nummer|anrufen|erreichen|e-mail|email|mail",
+    "cost": r"kost|bezahl|gebühr|gebuehr|umsonst|gratis|preis|teuer|geld",
 }
+# A language named in the question ("Sprechen die Türkisch?") → its code in the registry.
+_LANGUAGE_CODES = {
+    "tr": r"türkisch|tuerkisch",
+    "ar": r"arabisch",
+    "ru": r"russisch",
+    "uk": r"ukrainisch",
+    "pl": r"polnisch",
+    "en": r"englisch",
+    "fa": r"persisch|farsi",
+    "ro": r"rumänisch|rumaenisch",
+    "bg": r"bulgarisch",
+    "el": r"griechisch",
+    "it": r"italienisch",
+    "fr": r"französisch|franzoesisch",
+    "es": r"spanisch",
+}
+_LANGUAGE_PATTERNS = {code: re.compile(words) for code, words in _LANGUAGE_CODES.items()}
 _PATTERNS = {aspect: re.compile(words) for aspect, words in _ASPECT_WORDS.items()}
 
 
@@ -49,13 +67,15 @@ def asked_aspects(question: str) -> tuple[str, ...]:
 def describe(places: list[PlaceRecord], question: str) -> DetailAnswer:
     """Answer ``question`` for each of ``places`` (in the order they were shown)."""
     aspects = asked_aspects(question)
-    lines = [_line(place, aspect) for place in places for aspect in aspects]
+    lowered = question.lower()
+    named = tuple(code for code, pattern in _LANGUAGE_PATTERNS.items() if pattern.search(lowered))
+    lines = [_line(place, aspect, named) for place in places for aspect in aspects]
     if any(place.is_example_data for place in places):
         lines.append(phrase("detail.example_data"))
     return DetailAnswer(aspects, tuple(lines))
 
 
-def _line(place: PlaceRecord, aspect: str) -> str:
+def _line(place: PlaceRecord, aspect: str, named: tuple[str, ...] = ()) -> str:
     name = place.name
     if aspect == "hours":
         opening = format_week(place.opening_hours)
@@ -83,7 +103,17 @@ def _line(place: PlaceRecord, aspect: str) -> str:
         names = [
             phrase(f"language.{code}") for code in place.languages if has_phrase(f"language.{code}")
         ]
-        return phrase("detail.languages", name=name, languages=", ".join(names) or "Deutsch")
+        spoken = ", ".join(names) or "Deutsch"
+        if named:
+            # Say the asked language by name, yes or no, then what is spoken there.
+            asked = [phrase(f"language.{code}") for code in named]
+            yes = [code for code in named if code in place.languages]
+            key = "detail.language_yes" if len(yes) == len(named) else "detail.language_no"
+            return phrase(key, name=name, asked=" und ".join(asked), languages=spoken)
+        return phrase("detail.languages", name=name, languages=spoken)
+    if aspect == "cost":
+        key = "detail.cost_printing" if "printing" in place.services else "detail.cost"
+        return phrase(key, name=name)
     if place.phone or place.email:
         contact = " / ".join(part for part in (place.phone, place.email) if part)
         return phrase("detail.phone", name=name, contact=contact)

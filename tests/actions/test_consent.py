@@ -19,6 +19,8 @@ NOT_A_YES = [
     "ja, aber nur wenn niemand mitliest?",
     "nicht einverstanden",
     "ja nein",
+    "ach so, nein, dann lieber nicht",
+    "ja, helfen sie mir nicht",
     "vielleicht",
     "wer sieht das?",
     "<script>ja</script>",
@@ -39,7 +41,9 @@ async def test_an_answer_that_is_not_a_clear_yes_opens_no_ticket(text: str) -> N
 @pytest.mark.parametrize(
     "text",
     ["ja", "Ja.", "JA!", "ja bitte", "Ja, gerne", "jaaa", "ok", "Okay", "einverstanden",
-     "ja das ist in Ordnung", "Ja, ich bin einverstanden", "gerne", "/affirm", "👍"],
+     "ja das ist in Ordnung", "Ja, ich bin einverstanden", "gerne", "/affirm", "👍",
+     # Older citizens' whole sentences (issue 12): fillers around a clear yes.
+     "Ach so, prima. Ja, dann machen wir das so.", "ja bitte helfen Sie mir"],
 )  # fmt: skip
 def test_a_clear_yes_is_consent(text: str) -> None:
     assert consent_answer(text) == "ja"

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import howto
@@ -273,3 +273,21 @@ async def test_answer_ends_with_a_place_in_the_known_district(monkeypatch):
     ]
     assert dispatcher.messages[2]["name"] == "Stadtteilbibliothek Hörde"
     assert app.routes[0]["stadtbezirk"] == "Hörde" and app.routes[0]["limit"] == 1
+
+
+async def test_a_long_question_that_asks_for_a_person_hands_over_unsearched(monkeypatch):
+    """Issue 12, class 4: the NLU said how-to, the citizen asked for a person."""
+    app = FakeApp([PHOTO])
+    text = "Das Foto klappt nicht. Kann mir nicht ein Mensch dabei helfen?"
+    messages, events = await run(text, app, monkeypatch)
+    assert app.queries == [] and messages == []
+    assert events == [FollowupAction("action_start_handoff")]
+
+
+async def test_a_previous_article_is_remembered_for_zurueck(monkeypatch):
+    app = FakeApp([PHOTO])
+    _, events = await run(
+        "wie mache ich ein foto", app, monkeypatch, slots={"current_article": "x"}
+    )
+    assert events[0] == SlotSet("previous_article", "x")
+    assert SlotSet("current_article", "foto") in events

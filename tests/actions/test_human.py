@@ -317,3 +317,30 @@ async def test_a_written_number_is_called_back_without_rasa_seeing_it(app: FakeA
     ticket = app.tickets[0]
     assert ticket["use_written_number"] and not ticket["use_sms_number"]
     assert (ticket["phone"], ticket["callback_window"]) == (None, "morgen ab 14 Uhr")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Komme nicht zurecht. Kann mir nicht ein Mensch dabei helfen? Ich wohne in Eving.",
+        "ich möchte lieber mit einem echten menschen sprechen",
+        "geht nicht, ich will mit jemandem reden",
+        "ich brauche jemanden, der sich das in ruhe anschaut",
+        "ich hätte gern persönliche hilfe dabei",
+    ],
+)
+def test_a_request_for_a_person_in_own_words_is_recognised(text: str) -> None:
+    assert human.asks_for_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wie kann ich jemanden mit whatsapp anrufen",
+        "wie schicke ich einer person ein foto",
+        "mit dem handy im internet suchen",
+        "kann ich mit jemandem per video telefonieren",
+    ],
+)
+def test_a_how_to_question_about_other_people_is_not_a_request_for_a_person(text: str) -> None:
+    assert not human.asks_for_a_person(text)

@@ -125,6 +125,23 @@ async def test_a_location_outside_a_form_is_remembered_and_places_are_offered(
     assert dispatcher.messages[0]["stadtbezirk"] == "Hörde"
 
 
+async def test_a_location_said_with_a_need_names_the_places_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Issue 12: "computer hilfe in aplerbeck" wants places, not the question whether."""
+    app = FakeApp(bezirk="Hörde", routing=PlaceRouting("Hörde", False, None, [HOERDE], None))
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    events = await places.ActionNoteLocation().run(
+        dispatcher, tracker("computer hilfe in hörde", {}), {}
+    )
+    assert SlotSet("stadtbezirk", "Hörde") in events
+    route = next(kwargs for name, kwargs in app.calls if name == "route")
+    assert route["stadtbezirk"] == "Hörde" and route["text"] == "computer hilfe in hörde"
+    assert "utter_place_result" in [m["response"] for m in dispatcher.messages]
+    assert "utter_location_noted" not in [m["response"] for m in dispatcher.messages]
+
+
 async def test_a_border_postcode_gets_one_short_question_between_its_districts(
     monkeypatch: pytest.MonkeyPatch,
 ):

@@ -37,6 +37,9 @@ class BotStack:
     logs: Path
     tracker_db: Path
     started: list[Process] = field(default_factory=list)
+    # What Rasa sends to the action server, and what the app sends to Rasa.
+    actions_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     def start_rasa(self, port: int, name: str = "rasa") -> Process:
         """Start another real Rasa (same model, same action server) on ``port``."""
@@ -44,6 +47,8 @@ class BotStack:
             port,
             actions_port=self.ports.actions,
             tracker_db=self.tracker_db.with_name(f"{name}-tracker.db"),
+            actions_token=self.actions_token,
+            rasa_token=self.rasa_token,
             log_path=self.logs / f"{name}.log",
         )
         self.started.append(process)
@@ -67,6 +72,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotStack]:
         stack.ports.actions,
         app_url=f"http://127.0.0.1:{stack.ports.app}",
         token=stack.token,
+        actions_token=stack.actions_token,
         log_path=logs / "actions.log",
     )
     stack.started.append(actions)
@@ -104,6 +110,7 @@ class AppRunner:
             "DIODO_RASA_URL": f"http://127.0.0.1:{rasa_port or self.bot.ports.rasa}",
             "DIODO_ACTIONS_URL": f"http://127.0.0.1:{self.bot.ports.actions}",
             "DIODO_INTERNAL_API_TOKEN": self.bot.token,
+            "DIODO_RASA_TOKEN": self.bot.rasa_token,
             "DIODO_PSEUDONYM_KEY": self.pseudonym_key,
             "DIODO_RETRY_MAX_SECONDS": "1",
             "DIODO_RASA_TRACKER_URL": f"sqlite:///{self.bot.tracker_db}",

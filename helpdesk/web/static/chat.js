@@ -51,7 +51,11 @@
     tooFast: 'Sie haben sehr schnell viele Nachrichten geschickt. Bitte warten Sie einen Moment. Dann senden Sie Ihre Nachricht noch einmal.',
     expired: 'Ihr bisheriges Gespräch war zu lange still. Es ist beendet. Wir haben ein neues Gespräch für Sie begonnen.',
     cleared: 'Ein neues Gespräch hat begonnen. Das alte Gespräch ist gelöscht.',
-    slow: 'Die Antwort dauert leider länger. Bitte warten Sie noch etwas.'
+    slow: 'Die Antwort dauert leider länger. Bitte warten Sie noch etwas.',
+    kioskAlert: 'Das Gespräch wird gleich gelöscht. Drücken Sie eine Taste, wenn Sie weiterschreiben möchten.',
+    kioskCountdown: function (n) {
+      return n === 1 ? 'Noch 1 Sekunde.' : 'Noch ' + formatNumber(n) + ' Sekunden.';
+    }
   };
 
   // ---------------------------------------------------------------------------
@@ -814,7 +818,10 @@
     if (state.queue.length) pump();
   }
 
-  function resetConversation() {
+  // "Neues Gespräch" (and the erasure farewell) say so in the log and put the cursor
+  // in the input. `quiet` (the kiosk's idle reset): an empty log, nothing focused, so
+  // that a touch screen does not open its keyboard for nobody.
+  function resetConversation(quiet) {
     // Stop everything that belongs to the old conversation.
     state.gen += 1;
     state.controllers.forEach(function (c) { try { c.abort(); } catch (e) { /* ignore */ } });
@@ -836,9 +843,100 @@
     els.messages.textContent = '';
     els.input.value = '';
     updateCounter();
-    els.input.focus();
-    addSystem(TEXT.cleared);
+    if (quiet === true) {
+      if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+      window.scrollTo(0, 0);
+    } else {
+      els.input.focus();
+      addSystem(TEXT.cleared);
+    }
     startConversation();
+  }
+
+  // ---------------------------------------------------------------------------
+  // Kiosk: on a shared PC (`data-kiosk-idle-seconds` on #chat) the conversation is
+  // cleared after that long without input, so the next visitor cannot read it. The
+  // last part of the time shows a notice with a countdown; any input keeps the chat.
+  // Only this device forgets: the server keeps the conversation like any other (an
+  // open call-back request must survive), until its retention period ends.
+  // ---------------------------------------------------------------------------
+  var kiosk = null;
+  var KIOSK_STORE_KEY = 'diodo.webchat.kiosk-last'; // a time only: a reload keeps the clock
+
+  function kioskHasSomething() {
+    return state.items.length > 0 || els.input.value !== '';
+  }
+
+  function kioskActivity(event) {
+    kiosk.last = Date.now();
+    // A press on the notice's own button: hidden by its click, or the click gets lost.
+    if (event && event.target && kiosk.notice.contains(event.target)) return;
+    if (kiosk.showing) hideKioskNotice();
+  }
+
+  function showKioskNotice(seconds) {
+    if (!kiosk.showing) {
+      kiosk.showing = true;
+      kiosk.notice.hidden = false;
+      kiosk.alert.textContent = TEXT.kioskAlert; // announced once, not every second
+    }
+    kiosk.countdown.textContent = TEXT.kioskCountdown(seconds);
+  }
+
+  function hideKioskNotice() {
+    kiosk.showing = false;
+    kiosk.notice.hidden = true;
+    kiosk.alert.textContent = '';
+    kiosk.countdown.textContent = '';
+  }
+
+  function kioskTick() {
+    if (!kioskHasSomething()) {
+      kiosk.last = Date.now();
+      if (kiosk.showing) hideKioskNotice();
+      return;
+    }
+    var left = kiosk.idleMs - (Date.now() - kiosk.last);
+    if (left <= 0) {
+      hideKioskNotice();
+      resetConversation(true);
+      kiosk.last = Date.now();
+    } else if (left <= kiosk.warnMs) {
+      showKioskNotice(Math.ceil(left / 1000));
+    } else if (kiosk.showing) {
+      hideKioskNotice(); // input inside the notice (a key on its button) kept the chat
+    }
+  }
+
+  function initKiosk() {
+    var seconds = parseInt(root.getAttribute('data-kiosk-idle-seconds'), 10);
+    var notice = $('kiosk-notice');
+    if (!(seconds > 0) || !notice) return;
+    var saved = 0;
+    try { saved = parseInt(window.sessionStorage.getItem(KIOSK_STORE_KEY), 10) || 0; } catch (e) { /* ignore */ }
+    kiosk = {
+      idleMs: seconds * 1000,
+      // At least 20 s to react (WCAG 2.2.1) with the usual times; half of a short time.
+      warnMs: Math.min(30, seconds / 2) * 1000,
+      // Reloading the page must not give the last visitor's chat another full idle time.
+      last: saved > 0 && saved <= Date.now() ? saved : Date.now(),
+      showing: false,
+      notice: notice,
+      alert: $('kiosk-alert'),
+      countdown: $('kiosk-countdown')
+    };
+    ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart'].forEach(function (type) {
+      document.addEventListener(type, kioskActivity, { capture: true, passive: true });
+    });
+    $('kiosk-continue').addEventListener('click', function () {
+      kioskActivity(null);
+      els.input.focus();
+    });
+    window.addEventListener('pagehide', function () {
+      try { window.sessionStorage.setItem(KIOSK_STORE_KEY, String(kiosk.last)); } catch (e) { /* ignore */ }
+    });
+    kioskTick();
+    setInterval(kioskTick, 250);
   }
 
   // ---------------------------------------------------------------------------
@@ -907,7 +1005,7 @@
       updateCounter();
       if (els.notice.classList.contains('active') && !els.notice.classList.contains('error')) clearNotice();
     });
-    els.newButton.addEventListener('click', resetConversation);
+    els.newButton.addEventListener('click', function () { resetConversation(); });
     window.addEventListener('online', onOnline);
 
     var loading = $('loading');
@@ -918,6 +1016,7 @@
     updateCounter();
     restore();
     startConversation();
+    initKiosk();
   }
 
   if (document.readyState === 'loading') {

@@ -139,3 +139,11 @@ def test_resolution_and_handoff_rates(db: Database) -> None:
     assert eving["handoff_rate"] == "–"
     total = _shown(table, "Dortmund gesamt")
     assert total["questions"] == str(10 + 4 + 8 + 5 + 4)
+
+
+def test_outcomes_without_any_event_show_the_city_row(db: Database) -> None:
+    """The "Ergebnisse" view of an empty range answered 500 (a KeyError)."""
+    with db.read_session() as session:
+        table = outcomes_by_district(session, RANGE)
+    assert [row["district"] for row in table.rows] == ["Dortmund gesamt"]
+    assert table.rows[0]["questions"] == 0 and table.rows[0]["resolution_rate"] is None

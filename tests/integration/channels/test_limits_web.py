@@ -202,3 +202,23 @@ def test_limits_hold_across_two_app_instances_on_one_database(
         )
         assert waiting.result() == 200
     assert _stored(db) == 3
+
+
+def test_an_interval_of_zero_switches_a_limit_off_even_when_clocks_cross(db: Database) -> None:
+    """Benches and tests set interval 0: two requests whose clocks were read in the
+    other order than they took the lock must not see a "full" bucket."""
+    from datetime import UTC, datetime, timedelta
+
+    from helpdesk.channels.limits import Rate, take
+
+    off = Rate.of(1, 0)
+    later = datetime(2026, 12, 2, 12, 0, 0, 5, tzinfo=UTC)
+    with db.session() as session:
+        assert take(session, [("k", off)], now=later).allowed
+        for step in range(1, 4):
+            earlier = later - timedelta(microseconds=step)
+            assert take(session, [("k", off)], now=earlier).allowed
+    on = Rate.of(1, 3)
+    with db.session() as session:
+        assert take(session, [("j", on)], now=later).allowed
+        assert not take(session, [("j", on)], now=later).allowed

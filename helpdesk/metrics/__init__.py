@@ -1,0 +1,1 @@
+"""Operations metrics: ``/metrics`` in Prometheus' text format (see docs/operations.md)."""
