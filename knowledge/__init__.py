@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge.articles import Article, ArticleError, load_article, load_directory
-from knowledge.search import CONFIDENT, Hit, KnowledgeBase
+from knowledge.ranking import CONFIDENT, Hit
+from knowledge.search import KnowledgeBase
 
 __all__ = [
     "CONFIDENT",

@@ -259,11 +259,11 @@ def test_passages_are_paragraphs_up_to_the_size_with_the_title_in_front(tmp_path
 
 
 def test_nothing_likely_says_none_and_a_strong_passage_offers_choices(tmp_path: Path) -> None:
-    from knowledge import search
+    from knowledge import ranking
 
     write_article(tmp_path, article_id="foto-test")
     kb = KnowledgeBase.from_directory(tmp_path, embedder=PassageEmbedder())
     unrelated = kb.search("zzz qqq")
     assert unrelated and kb.verdict(unrelated) == "none"  # the fake's cosines are low
-    strong = [search.Hit(unrelated[0].article, 0.1, 0.2, likely=True)]
+    strong = [ranking.Hit(unrelated[0].article, 0.1, 0.2, likely=True)]
     assert kb.verdict(strong) == "choices"

@@ -2,7 +2,7 @@
 
 The queries are written the way citizens write (no capitals, typos, SMS style) and
 are deliberately not copies of any article's questions. They also serve to tune
-`knowledge.search.CONFIDENT`.
+`knowledge.ranking.CONFIDENT`.
 """
 
 from __future__ import annotations
