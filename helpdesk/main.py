@@ -30,6 +30,8 @@ from helpdesk.internal import tickets as internal_tickets
 from helpdesk.logging import configure_logging
 from helpdesk.metrics import web as metrics_web
 from helpdesk.metrics.recorder import Recorder
+from helpdesk.notifications.jobs import NotificationJob
+from helpdesk.notifications.smtp import SmtpMailer
 from helpdesk.places.service import PlaceSnapshot, seed_example_places
 from helpdesk.privacy import routes as privacy_routes
 from helpdesk.privacy.commands import PrivacyCommands
@@ -164,6 +166,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             retention_interval_seconds=settings.retention_interval_seconds,
             empty_web_session_hours=settings.webchat_empty_session_hours,
         )
+        # E-mails to staff about urgent and overdue tickets; off without an SMTP host.
+        notify_job = (
+            NotificationJob(
+                db,
+                SmtpMailer.from_settings(settings),
+                public_url=settings.public_url,
+                interval_seconds=settings.notify_interval_seconds,
+            )
+            if settings.smtp_host
+            else None
+        )
         limits = ChannelLimits.from_settings(settings)
         senders: dict[str, Sender] = {"web": WebSender()}
         channels = ChannelClients()
@@ -200,6 +213,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inbox.start()
         delivery.start()
         privacy_job.start()
+        if notify_job is not None:
+            notify_job.start()
         limits.start()
         if channels.bot is not None:
             await channels.bot.start()
@@ -210,6 +225,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if channels.bot is not None:
                 await channels.bot.stop()
             await privacy_job.stop()
+            if notify_job is not None:
+                await notify_job.stop()
             await limits.stop()
             await inbox.stop()
             await delivery.stop()

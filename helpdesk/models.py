@@ -5,6 +5,7 @@ from helpdesk.channels import limits as channel_limits
 from helpdesk.channels import sms_state as channels
 from helpdesk.conversations import models as conversations
 from helpdesk.knowledge import models as knowledge
+from helpdesk.notifications import models as notifications
 from helpdesk.places import models as places
 from helpdesk.privacy import models as privacy
 from helpdesk.staff import models as staff
@@ -16,6 +17,7 @@ __all__ = [
     "channels",
     "conversations",
     "knowledge",
+    "notifications",
     "places",
     "privacy",
     "staff",

@@ -166,6 +166,18 @@ class Settings(BaseSettings):
     tickets_due_minutes_hoch: int = 240
     tickets_due_minutes_dringend: int = 60
 
+    # E-mail notifications to staff (helpdesk.notifications, docs/tickets.md): urgent
+    # tickets and passed first-response due times. Empty host: no e-mails.
+    smtp_host: str = Field(default="", description="SMTP server; empty: notifications off.")
+    smtp_port: int = 587
+    smtp_username: str = Field(default="", description="Empty: no SMTP login.")
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "diodo@localhost"
+    smtp_starttls: bool = Field(default=True, description="STARTTLS before login and sending.")
+    notify_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often the notification job looks for tickets."
+    )
+
     # SMS via Twilio: the channel starts only when the three credentials are set.
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")

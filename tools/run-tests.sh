@@ -2,6 +2,7 @@
 # Runs the independent test groups of `make test` in parallel and reports each.
 #
 #   rasa   Rasa's own NLU and story tests, then the action and botserver tests (.venv-bot)
+#          and the 3-minute soak (tests/soak, .venv; bench/soak.py)
 #   e2e    pytest tests/e2e: the real processes (mostly waiting on Rasa and the app)
 #   fast   pytest tests/unit tests/integration (SQLite and PostgreSQL)
 #
@@ -22,7 +23,7 @@ run_group() {
 }
 
 # shellcheck disable=SC2086
-run_group rasa bash -c 'make --no-print-directory bot-test && .venv-bot/bin/python -m pytest -c tests/actions/pytest.ini tests/actions tests/botserver -q' &
+run_group rasa bash -c 'make --no-print-directory bot-test && .venv-bot/bin/python -m pytest -c tests/actions/pytest.ini tests/actions tests/botserver -q && .venv/bin/pytest tests/soak -q -s' &
 run_group e2e .venv/bin/pytest tests/e2e ${PYTEST_ARGS:-} &
 run_group fast .venv/bin/pytest tests/unit tests/integration ${PYTEST_ARGS:-} &
 wait

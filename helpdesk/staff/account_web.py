@@ -80,8 +80,10 @@ def account_page(
     keys: Keyring = request.app.state.keys
     with db.read_session() as session:
         state = two_factor.get_state(session, keys, principal.id)
+        email = accounts.get_email(session, principal.id)
     context: dict[str, Any] = {
         "state": state,
+        "email": email,
         "may_use_totp": principal.role in two_factor.ELIGIBLE_ROLES,
         "error": error,
         "done": request.query_params.get("ok"),
@@ -96,6 +98,35 @@ def account_page(
 async def account(request: Request, principal: CurrentStaff) -> Response:
     """Mein Konto: name, role, password, two-factor sign-in."""
     return await run_in_threadpool(account_page, request, principal)
+
+
+@router.post("/account/email", response_class=HTMLResponse)
+async def account_email(
+    request: Request, principal: CurrentStaff, email: Annotated[str, Form(max_length=254)] = ""
+) -> Response:
+    """Set or remove one's own address for ticket notifications."""
+    db: Database = request.app.state.db
+
+    def run() -> None:
+        with db.session() as session:
+            accounts.set_email(session, principal.id, email)
+            audit.record(
+                session,
+                principal,
+                "staff.set_own_email",
+                "staff_user",
+                principal.id,
+                {"has_address": bool(email.strip())},
+            )
+
+    try:
+        await run_in_threadpool(run)
+    except accounts.AccountError as error:
+        message = error_text(error.code)
+        return await run_in_threadpool(
+            lambda: account_page(request, principal, error=message, status_code=422)
+        )
+    return RedirectResponse("/staff/account?ok=email", status_code=303)
 
 
 @router.get("/password", response_class=HTMLResponse)

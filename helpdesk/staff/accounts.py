@@ -17,6 +17,7 @@ from helpdesk.staff.models import StaffPlace, StaffSession, StaffUser
 from helpdesk.staff.principal import Role, StaffPrincipal
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[A-Za-z]{2,}$")
 
 
 class AccountError(ValueError):
@@ -41,6 +42,7 @@ class StaffAccount:
     created_at: datetime
     last_login_at: datetime | None
     two_factor: bool = False  # sign-in needs a code from an authenticator app
+    email: str | None = None  # ticket notifications go here (helpdesk.notifications)
 
 
 def normalise_username(username: str) -> str:
@@ -163,6 +165,19 @@ def verify_own_password(session: Session, staff_id: int, password: str) -> None:
         raise AccountError("wrong_password")
 
 
+def set_email(session: Session, staff_id: int, email: str) -> None:
+    """Set the address for ticket notifications; empty removes it."""
+    address = email.strip()
+    if address and (len(address) > 254 or not EMAIL_PATTERN.fullmatch(address)):
+        raise AccountError("bad_email")
+    _user(session, staff_id).email = address or None
+
+
+def get_email(session: Session, staff_id: int) -> str | None:
+    """The account's notification address, if any."""
+    return session.scalar(select(StaffUser.email).where(StaffUser.id == staff_id))
+
+
 def set_role(session: Session, staff_id: int, role: Role) -> None:
     """Change the role; the account's sessions end so that no stale rights remain."""
     user = _user(session, staff_id)
@@ -239,4 +254,5 @@ def _account(session: Session, user: StaffUser) -> StaffAccount:
         created_at=user.created_at,
         last_login_at=user.last_login_at,
         two_factor=user.totp_enabled_at is not None,
+        email=user.email,
     )

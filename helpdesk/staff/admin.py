@@ -234,6 +234,26 @@ async def staff_places(
     )
 
 
+@router.post("/staff/{staff_id}/email")
+async def staff_email(
+    staff_id: RowId,
+    request: Request,
+    principal: Admin,
+    db: DbDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    """The address for ticket notifications (the audit log says only whether one is set)."""
+    return await _change(
+        request,
+        principal,
+        db,
+        staff_id,
+        "staff.set_email",
+        lambda s: accounts.set_email(s, staff_id, email),
+        {"has_address": bool(email.strip())},
+    )
+
+
 @router.post("/staff/{staff_id}/active")
 async def staff_active(
     staff_id: RowId,

@@ -46,6 +46,8 @@ class StaffUser(Base):
     totp_secret_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Where ticket notifications go (helpdesk.notifications); NULL: no e-mails.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
 class StaffPlace(Base):

@@ -1,0 +1,1 @@
+"""E-mail notifications to staff: urgent tickets and passed first-response deadlines."""

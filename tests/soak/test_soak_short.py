@@ -1,0 +1,26 @@
+"""The short soak of `make test`: 3 minutes of the mixed load of ``bench/soak.py``.
+
+Its own stack (actions, Rasa, app, fake Twilio) on free ports. It runs beside the other
+test groups, so the latency bound is relative and has a floor (docs/benchmarks.md, "Soak").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.soak import soak
+from helpdesk.cli import processes
+from tests.ports import closed_port
+
+MINUTES = 3
+RATE = 5.0
+
+
+@pytest.mark.soak
+@pytest.mark.timeout(MINUTES * 60 + 600)
+def test_three_minutes_of_mixed_load_without_errors_or_latency_drift(tmp_path: Path) -> None:
+    ports = processes.Ports(app=closed_port(), rasa=closed_port(), actions=closed_port())
+    failures = soak(MINUTES, RATE, ports, tmp_path)
+    assert not failures, failures
