@@ -73,17 +73,23 @@ class AppClient:
         return [_hit(item) for item in data.get("results", [])]
 
     async def answer_question(
-        self, question: str, *, sender: str | None = None, stadtbezirk: str | None = None
+        self,
+        question: str,
+        *,
+        sender: str | None = None,
+        stadtbezirk: str | None = None,
+        record: bool = True,
     ) -> KnowledgeResult:
         """Search for a citizen's question; the app records it (redacted) when nothing fits,
-        and a pseudonymous demand event for ``sender``."""
+        and a pseudonymous demand event for ``sender``. ``record=False`` only looks (a
+        second look at a message that may turn out to be a place search)."""
         data = await self._post(
             "/internal/knowledge/search",
             {
                 "query": question,
                 "limit": 3,
-                "record_unanswered": True,
-                "sender": sender,
+                "record_unanswered": record,
+                "sender": sender if record else None,
                 "stadtbezirk": stadtbezirk,
             },
         )

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.app_client import AppUnavailable, KnowledgeHit, get_app_client
@@ -61,6 +61,51 @@ async def _article(tracker: Tracker, slot: str) -> KnowledgeHit | None:
         return None
 
 
+# Words of a bare "Was kostet das denn?"; any other word names what the price is for.
+_COST_WORDS = frozenset(
+    (
+        "was",
+        "wie",
+        "viel",
+        "kostet",
+        "kosten",
+        "kostest",
+        "das",
+        "denn",
+        "es",
+        "da",
+        "dort",
+        "ist",
+        "sind",
+        "n",
+        "ne",
+        "ein",
+        "eine",
+        "einen",
+        "der",
+        "die",
+        "den",
+        "dem",
+        "so",
+        "bitte",
+        "mich",
+        "mir",
+        "uns",
+        "und",
+        "aber",
+        "eigentlich",
+        "überhaupt",
+        "teuer",
+    )
+)
+
+
+def names_a_thing(text: str) -> bool:
+    """Whether a cost question says what it is about ("was kostet ein ausweis")."""
+    words = re.findall(r"[a-zäöüß]+", text.lower())
+    return any(word not in _COST_WORDS for word in words)
+
+
 class ActionAnswerCost(Action):
     """ "Was kostet das?": from the places just named, or from the article just sent."""
 
@@ -83,6 +128,9 @@ class ActionAnswerCost(Action):
                 return []
         hit = await _article(tracker, ARTICLE_SLOT) if shown == "article" else None
         if hit is None:
+            if names_a_thing(str(tracker.latest_message.get("text") or "")):
+                # "Was kostet ein Bibliotheksausweis?": a question for the articles.
+                return [FollowupAction("action_answer_howto")]
             dispatcher.utter_message(response="utter_cost_what")
             return []
         sentences = cost_sentences(hit)

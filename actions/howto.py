@@ -10,9 +10,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.app_client import AppUnavailable, KnowledgeResult, get_app_client
-from actions.human import after_answer, asks_for_a_person
+from actions.app_client import AppUnavailable, KnowledgeHit, KnowledgeResult, get_app_client
+from actions.human import after_answer
 from actions.knowledge import ARTICLE_SLOT, send_article, uses_easy_language
+from actions.person_request import asks_for_a_person
+from actions.places import NEED_WORDS, ActionNoteLocation, locate_in_message
+from actions.triage import failure_with_help_request, incident_topic, wants_a_visit
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,30 @@ MAX_CHOICES = 3
 def choice_payload(article_id: str) -> str:
     """The payload of a choice button: the how-to intent with the article's id."""
     return "/ask_howto" + json.dumps({"article_id": article_id}, separators=(",", ":"))
+
+
+def needs_a_person(text: str, tracker: Tracker) -> bool:
+    """Whether a message the NLU took for a question is a case for a person."""
+    return bool(
+        asks_for_a_person(text)
+        or incident_topic(text)
+        or wants_a_visit(text)
+        or (tracker.get_slot(ARTICLE_SLOT) and failure_with_help_request(text))
+    )
+
+
+def answer_with_article(
+    dispatcher: CollectingDispatcher, tracker: Tracker, best: KnowledgeHit
+) -> list[dict[str, Any]]:
+    """Send ``best`` in the citizen's form; the slot events that remember it."""
+    # A custom payload keeps the article in one piece (the REST channel splits plain
+    # text at blank lines) and lets the app render it per channel.
+    send_article(dispatcher, best, easy=uses_easy_language(tracker))
+    events: list[dict[str, Any]] = [SlotSet(ARTICLE_SLOT, best.id)]
+    current = tracker.get_slot(ARTICLE_SLOT)
+    if current and current != best.id:  # "Zurück" goes back to it
+        events.insert(0, SlotSet("previous_article", current))
+    return events
 
 
 class ActionAnswerHowto(Action):
@@ -37,8 +64,9 @@ class ActionAnswerHowto(Action):
     ) -> list[dict[str, Any]]:
         question = (tracker.latest_message.get("text") or "").strip()
         chosen = next(tracker.get_latest_entity_values("article_id"), None)
-        if not chosen and asks_for_a_person(question):
-            # The NLU heard a how-to question, but the citizen asks for a person.
+        if not chosen and needs_a_person(question, tracker):
+            # The NLU heard a how-to question, but the citizen asks for a person, tells of
+            # an urgent incident, or says the last answer did not help and asks for help.
             return [FollowupAction("action_start_handoff")]
         client = get_app_client()
         try:
@@ -56,6 +84,14 @@ class ActionAnswerHowto(Action):
         except AppUnavailable as exc:
             log.warning("knowledge search unavailable: %s", exc)
             result = KnowledgeResult("none", [])
+        if (
+            result.outcome != "answer"
+            and not chosen
+            and NEED_WORDS.search(question)
+            and await locate_in_message(tracker)
+        ):
+            # "Ich wohne in Mengede und suche Hilfe mit dem Handy ...": places, not choices.
+            return await ActionNoteLocation().run(dispatcher, tracker, domain)
         if result.outcome == "choices" and result.hits:
             dispatcher.utter_message(
                 response="utter_howto_choices",
@@ -69,15 +105,9 @@ class ActionAnswerHowto(Action):
             dispatcher.utter_message(response="utter_howto_not_found")
             return after_answer(tracker, answered=False)
         best = result.hits[0]
-        # A custom payload keeps the article in one piece (the REST channel splits plain
-        # text at blank lines) and lets the app render it per channel.
-        send_article(dispatcher, best, easy=uses_easy_language(tracker))
+        events = answer_with_article(dispatcher, tracker, best)
         await self._offer_place(dispatcher, tracker, best.title if chosen else question)
-        events = [SlotSet(ARTICLE_SLOT, best.id), *after_answer(tracker, answered=True)]
-        current = tracker.get_slot(ARTICLE_SLOT)
-        if current and current != best.id:  # "Zurück" goes back to it
-            events.insert(0, SlotSet("previous_article", current))
-        return events
+        return events + after_answer(tracker, answered=True)
 
     @staticmethod
     async def _offer_place(

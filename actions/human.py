@@ -14,6 +14,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.app_client import AppUnavailable, get_app_client
 from actions.consent import consent_answer
+from actions.person_request import asks_for_a_person
+from actions.place_details import SHOWN_PLACES, answer_place_details
+from actions.triage import (
+    asks_about_shown_places,
+    failure_with_help_request,
+    incident_topic,
+    wants_a_visit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +59,10 @@ URGENT_TOPICS = (
 )
 URGENT_WORDS = re.compile(r"dringend|notfall|sofort|schnell|hilfe|angst|polizei|betrug|betrüg")
 CALLBACK = re.compile(r"anruf|anrufen|rückruf|zurückruf|telefon")
-# A request for a person in the citizen's own words, also inside a long message the NLU
-# took for a how-to question ("... Kann mir nicht ein Mensch dabei helfen?"). Narrow on
-# purpose: "wie kann ich jemanden anrufen" is a how-to question, not a request.
-PERSON_REQUEST = re.compile(
-    r"\b(mit|zu)( einem| einer)?( echten| richtigen| lebendigen)? "
-    r"(menschen|person|mitarbeiter(in)?|berater(in)?)\b"
-    r"|\bkann (mir )?(nicht )?(bitte )?(ein mensch|jemand|wer)( von ihnen)?( persönlich)? "
-    r"(mir )?(dabei |damit )?helfen\b"
-    r"|\bmit (jemandem|wem|jemand) (persönlich )?(sprechen|reden|telefonieren)\b"
-    r"|\bpersönlich\w* (helfen|hilfe|beraten|beratung|erklären|zeigen)\b"
-    r"|\bjemand\w*,? der (mir|sich) (das|es|dabei|damit)? ?(in ruhe )?"
-    r"(zeigt|erklärt|anschaut|ansieht|hilft)\b",
-    re.IGNORECASE,
+CALL_WISH = re.compile(
+    r"(ruf\w*|rufen) (sie |mich |uns )*(mich|uns)?\s*(bitte )?(zurück|an)\b|rückruf|zurückruf"
+    r"|(gern|gerne|bitte|möchte|hätte)\b.{0,30}\banruf\b|mich (jemand )?an\b"
 )
-
-
-def asks_for_a_person(text: str) -> bool:
-    """Whether the citizen asks, in so many words, for a person to help."""
-    return bool(PERSON_REQUEST.search(text))
-
-
 DONT_KNOW = re.compile(r"weiß (ich )?nicht|weiss (ich )?nicht|keine ahnung|unbekannt|egal|^/deny")
 PHONE = re.compile(r"(\+?\d[\d /()-]{4,}\d)")
 # The app replaces every phone number a citizen writes with this placeholder and keeps
@@ -95,6 +86,11 @@ def urgent_topic(text: str) -> str | None:
     """The urgent topic a message names, if any."""
     lowered = text.lower()
     return next((topic for topic, pattern in URGENT_TOPICS if pattern.search(lowered)), None)
+
+
+def _asks_for_a_call(text: str) -> bool:
+    """ "Bitte rufen Sie mich an", "hätte gern einen Anruf": a call back, not a call told of."""
+    return bool(CALL_WISH.search(text.lower()))
 
 
 def after_answer(tracker: Tracker, *, answered: bool) -> list[EventType]:
@@ -140,7 +136,20 @@ class ActionStartHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         text, intent = _text(tracker), _intent(tracker)
-        topic = urgent_topic(text) if intent == "report_emergency" else None
+        if (
+            intent == "request_human"
+            and tracker.get_slot(SHOWN_PLACES)
+            and not asks_for_a_person(text)
+            and asks_about_shown_places(text)
+        ):
+            # "Sprechen die Türkisch?" about the places just shown, not a wish for a person.
+            await answer_place_details(dispatcher, tracker, get_app_client())
+            return [FollowupAction("action_listen")]
+        if intent != "report_emergency" and incident_topic(text):
+            intent = "report_emergency"  # an incident told in the citizen's own words
+        topic = (
+            (incident_topic(text) or urgent_topic(text)) if intent == "report_emergency" else None
+        )
         if intent == "report_emergency" and topic is None and not URGENT_WORDS.search(text.lower()):
             # The NLU guessed "urgent" for a message that names no urgent topic and says
             # nothing urgent (a garden, the neighbours): no alarm, no handoff; say what
@@ -154,11 +163,19 @@ class ActionStartHandoff(Action):
             topic = topic or "dringend"
         elif intent == "request_human" and CALLBACK.search(text.lower()):
             kind, intro = "rueckruf", "utter_handoff_intro_callback"
-        elif intent == "request_human" or text.startswith("/") or asks_for_a_person(text):
+        elif (
+            wants_a_visit(text)
+            or intent == "request_human"
+            or text.startswith("/")
+            or asks_for_a_person(text)
+            or failure_with_help_request(text)
+        ):
             intro = "utter_handoff_intro_request"
         else:  # started by after_answer: two questions without an answer
             intro = "utter_handoff_intro_failed"
             topic = "unbeantwortet"
+        if priority == "dringend" and _asks_for_a_call(text):
+            kind = "rueckruf"
         summary = " | ".join(_recent_user_texts(tracker, 3))
         dispatcher.utter_message(response=intro)
         bezirk = tracker.get_slot("stadtbezirk") or await _bezirk_in_message(tracker)
@@ -211,9 +228,9 @@ class ValidateHandoffForm(FormValidationAction):
             log.warning("place resolution unavailable: %s", exc)
             bezirk = None
         if bezirk:
-            return {"handoff_bezirk": bezirk, "stadtbezirk": bezirk}
+            return {"handoff_bezirk": bezirk, "stadtbezirk": bezirk, **_call_wish(text)}
         dispatcher.utter_message(response="utter_handoff_bezirk_central")
-        return {"handoff_bezirk": UNKNOWN_BEZIRK}
+        return {"handoff_bezirk": UNKNOWN_BEZIRK, **_call_wish(text)}
 
     async def validate_handoff_callback(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -236,6 +253,13 @@ class ValidateHandoffForm(FormValidationAction):
             return {"handoff_consent": answer}
         dispatcher.utter_message(response="utter_handoff_consent_unclear")
         return {"handoff_consent": None}
+
+
+def _call_wish(text: str) -> dict[str, Any]:
+    """ "Ich wohne in Schüren und hätte gern einen Anruf": the form asks for the number."""
+    if _asks_for_a_call(text):
+        return {"handoff_type": "rueckruf"}
+    return {}
 
 
 def _bezirk(tracker: Tracker) -> str | None:

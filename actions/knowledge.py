@@ -8,7 +8,6 @@ short SMS form, and in Leichte Sprache every channel gets the Leichte-Sprache fo
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,18 +15,13 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.app_client import AppUnavailable, KnowledgeHit, get_app_client
+from actions.person_request import wants_help_after_failure
 
 log = logging.getLogger(__name__)
 
 EASY_SLOT = "easy_language"
 ARTICLE_SLOT = "current_article"
 FEEDBACK_SLOT = "feedback_article"
-# "Hat nicht geholfen, ich brauche Hilfe": the citizen asks for a person in the same
-# breath, so the bot hands over instead of offering the choices again.
-ASKS_FOR_A_PERSON = re.compile(
-    r"\b(mensch\w*|jemand\w*|person|mitarbeiter\w*|hilfe|helfen|hilft mir wer|reden|"
-    r"sprechen|anrufen|rückruf|rueckruf)\b"
-)
 
 
 def uses_easy_language(tracker: Tracker) -> bool:
@@ -133,7 +127,7 @@ class ActionRecordFeedback(Action):
         text = str(tracker.latest_message.get("text") or "").lower()
         if helpful:
             dispatcher.utter_message(response="utter_feedback_thanks")
-        elif ASKS_FOR_A_PERSON.search(text):
+        elif wants_help_after_failure(text):
             events.append(FollowupAction("action_start_handoff"))
         elif uses_easy_language(tracker):
             dispatcher.utter_message(response="utter_feedback_sorry_easy")

@@ -7,16 +7,15 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.app_client import AppUnavailable, Location, get_app_client
+from actions.place_details import SHOWN_PLACES, answer_place_details
 
 log = logging.getLogger(__name__)
 
-# The keys of the places the bot named last, for follow-ups ("Wann haben die offen?").
-SHOWN_PLACES = "shown_places"
 # A location said together with what the citizen looks for ("computer hilfe in
 # aplerbeck", "wlan in hörde"): name the places at once instead of asking first.
 NEED_WORDS = re.compile(
@@ -154,7 +153,8 @@ async def _name_places(
 
 class ActionPlaceDetails(Action):
     """A follow-up about the places just shown: opening and consultation hours, address,
-    step-free access, languages, phone (the app answers from the registry)."""
+    step-free access, languages, phone (the app answers from the registry). With no
+    places shown, the question is a how-to question ("wo finde ich die PUK?")."""
 
     def name(self) -> str:
         return "action_place_details"
@@ -162,19 +162,9 @@ class ActionPlaceDetails(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        keys = [str(key) for key in tracker.get_slot(SHOWN_PLACES) or []]
-        if not keys:
-            dispatcher.utter_message(response="utter_place_details_none")
-            return []
-        try:
-            lines = await get_app_client().place_details(
-                keys, str(tracker.latest_message.get("text") or "")
-            )
-        except AppUnavailable as exc:
-            log.warning("place details unavailable: %s", exc)
-            dispatcher.utter_message(response="utter_place_unavailable")
-            return []
-        dispatcher.utter_message(text="\n".join(lines))
+        if not tracker.get_slot(SHOWN_PLACES):
+            return [FollowupAction("action_answer_howto")]
+        await answer_place_details(dispatcher, tracker, get_app_client())
         return []
 
 

@@ -45,6 +45,14 @@ _LANGUAGE_CODES = {
     "fr": r"französisch|franzoesisch",
     "es": r"spanisch",
 }
+# "der zweite", "beim ersten Ort", "Nummer 3", "den letzten": one of the places shown.
+_ORDINALS = (
+    (0, r"erste[nmrs]?|nummer 1|nr\.? ?1|1\. ort"),
+    (1, r"zweite[nmrs]?|nummer 2|nr\.? ?2|2\. ort"),
+    (2, r"dritte[nmrs]?|nummer 3|nr\.? ?3|3\. ort"),
+    (-1, r"letzte[nmrs]?"),
+)
+_ORDINAL_PATTERNS = tuple((index, re.compile(rf"\b({words})(?!\w)")) for index, words in _ORDINALS)
 _LANGUAGE_PATTERNS = {code: re.compile(words) for code, words in _LANGUAGE_CODES.items()}
 _PATTERNS = {aspect: re.compile(words) for aspect, words in _ASPECT_WORDS.items()}
 
@@ -64,10 +72,27 @@ def asked_aspects(question: str) -> tuple[str, ...]:
     return found or ("hours",)
 
 
+def chosen_place(count: int, question: str) -> int | None:
+    """The index of the one place a follow-up names by its position ("der zweite"), or
+    None when it names none, several, or one that was not shown."""
+    lowered = question.lower()
+    named = {index for index, pattern in _ORDINAL_PATTERNS if pattern.search(lowered)}
+    if len(named) != 1:
+        return None
+    index = named.pop()
+    if index == -1:
+        return count - 1 if count > 1 else None
+    return index if index < count else None
+
+
 def describe(places: list[PlaceRecord], question: str) -> DetailAnswer:
-    """Answer ``question`` for each of ``places`` (in the order they were shown)."""
+    """Answer ``question`` for each of ``places`` (in the order they were shown), or for
+    the one place the question names by its position."""
     aspects = asked_aspects(question)
     lowered = question.lower()
+    chosen = chosen_place(len(places), question)
+    if chosen is not None:
+        places = [places[chosen]]
     named = tuple(code for code, pattern in _LANGUAGE_PATTERNS.items() if pattern.search(lowered))
     lines = [_line(place, aspect, named) for place in places for aspect in aspects]
     if any(place.is_example_data for place in places):

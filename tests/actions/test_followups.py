@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import followups
@@ -132,3 +132,16 @@ async def test_back_sends_the_article_before_and_swaps_the_two(app: FakeApp) -> 
     ]
     nothing, _ = await run(followups.ActionPreviousArticle(), tracker({"current_article": "x"}))
     assert nothing[0]["response"] == "utter_back_nothing"
+
+
+async def test_a_cost_question_that_names_its_thing_is_searched_in_the_articles(
+    app: FakeApp,
+) -> None:
+    """ "Was kostet ein Leseausweis?" with nothing shown before: the how-to action answers
+    (or says it does not know); only a bare "was kostet das?" asks what for."""
+    t = tracker({})
+    t.latest_message["text"] = "was kostet denn ein leseausweis"
+    messages, events = await run(followups.ActionAnswerCost(), t)
+    assert messages == [] and events == [FollowupAction("action_answer_howto")]
+    assert followups.names_a_thing("was kostet n liter diesel")
+    assert not followups.names_a_thing("Was kostet das denn eigentlich?")

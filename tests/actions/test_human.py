@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import yaml
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import human
+from actions import human, person_request
 from actions.app_client import AppUnavailable, HandoffPlan
 
 
@@ -330,7 +331,7 @@ async def test_a_written_number_is_called_back_without_rasa_seeing_it(app: FakeA
     ],
 )
 def test_a_request_for_a_person_in_own_words_is_recognised(text: str) -> None:
-    assert human.asks_for_a_person(text)
+    assert person_request.asks_for_a_person(text)
 
 
 @pytest.mark.parametrize(
@@ -343,4 +344,53 @@ def test_a_request_for_a_person_in_own_words_is_recognised(text: str) -> None:
     ],
 )
 def test_a_how_to_question_about_other_people_is_not_a_request_for_a_person(text: str) -> None:
-    assert not human.asks_for_a_person(text)
+    assert not person_request.asks_for_a_person(text)
+
+
+async def test_an_incident_the_nlu_took_for_a_request_is_urgent_with_its_topic() -> None:
+    """Issue 12, class 7: a threat told to "a person, please" still gets its first aid."""
+    said, slots = await _start(
+        tracker("ein käufer droht mir, dass er vorbeikommt, wenn ich nicht zahle", "request_human")
+    )
+    assert said == ["utter_handoff_intro_urgent_bedrohung"]
+    assert (slots["handoff_priority"], slots["handoff_topic"]) == ("dringend", "bedrohung")
+
+
+async def test_an_urgent_case_with_a_call_wish_asks_for_the_number() -> None:
+    said, slots = await _start(
+        tracker("mein konto wurde gehackt, bitte rufen sie mich zurück", "report_emergency")
+    )
+    assert said == ["utter_handoff_intro_urgent_konto_gehackt"]
+    assert (slots["handoff_type"], slots["handoff_priority"]) == ("rueckruf", "dringend")
+
+
+async def test_a_question_about_the_places_shown_is_no_request_for_a_person(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "Sprechen die auch Arabisch?" after places: their languages, not a handoff."""
+
+    class Details:
+        async def place_details(self, keys: list[str], question: str) -> list[str]:
+            return [f"{key}: Arabisch ja" for key in keys]
+
+        async def resolve_location(self, text: str, postcode: str | None) -> str | None:
+            return None
+
+    monkeypatch.setattr(human, "get_app_client", lambda: Details())
+    dispatcher = CollectingDispatcher()
+    t = tracker("sprechen die auch arabisch", "request_human", {"shown_places": ["ort-a"]})
+    events = await human.ActionStartHandoff().run(dispatcher, t, {})
+    assert dispatcher.messages[0]["text"] == "ort-a: Arabisch ja"
+    assert events == [FollowupAction("action_listen")]
+    # Without places shown, the same words start the handoff.
+    said, _ = await _start(tracker("sprechen die auch arabisch", "request_human"))
+    assert said == ["utter_handoff_intro_request"]
+
+
+async def test_a_call_wish_with_the_district_asks_for_the_number(app: FakeApp) -> None:
+    app.bezirk = "Aplerbeck"
+    text = "Ich wohne in Sölde und hätte gern einen Anruf."
+    result = await human.ValidateHandoffForm().validate_handoff_bezirk(
+        text, CollectingDispatcher(), tracker(text, "inform"), {}
+    )
+    assert result["handoff_bezirk"] == "Aplerbeck" and result["handoff_type"] == "rueckruf"

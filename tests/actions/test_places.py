@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import places
@@ -268,9 +268,20 @@ async def test_a_follow_up_is_answered_for_the_places_shown(monkeypatch: pytest.
     )
     assert app.calls == [("details", {"keys": ["a", "b"], "question": question})]
     assert dispatcher.messages[0]["text"] == "a: Di 10:00-12:00\nb: Di 10:00-12:00"
-    none = CollectingDispatcher()
-    await places.ActionPlaceDetails().run(none, tracker(question, {}), {})
-    assert none.messages[0]["response"] == "utter_place_details_none"
+
+
+async def test_a_where_question_without_places_shown_is_a_how_to_question(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """ "wo finde ich die PUK?" with no places named before: the how-to action answers."""
+    app = FakeApp()
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    events = await places.ActionPlaceDetails().run(
+        dispatcher, tracker("wo finde ich die puk", {}), {}
+    )
+    assert events == [FollowupAction("action_answer_howto")]
+    assert dispatcher.messages == [] and app.calls == []
 
 
 async def test_named_places_are_remembered_for_follow_ups(monkeypatch: pytest.MonkeyPatch):

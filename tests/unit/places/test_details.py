@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpdesk.places.details import asked_aspects, describe
+from helpdesk.places.details import asked_aspects, chosen_place, describe
 from helpdesk.places.record import PlaceRecord
 
 
@@ -60,3 +60,32 @@ def test_cost_is_answered_per_place_with_printing_named_where_it_is_offered(
     printing = next(p for p in registry if "printing" in p.services)
     lines = describe([printing], "was kostet das").lines
     assert "kostenlos" in lines[0] and "Cent pro Seite" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "index"),
+    [
+        ("und der zweite?", 1),
+        ("wo finde ich den zweiten", 1),
+        ("wann hat die erste offen", 0),
+        ("beim dritten ort, gibt es da einen aufzug", 2),
+        ("und der letzte", 2),
+        ("nummer 2 bitte, wo ist das", 1),
+        ("wann haben die offen", None),  # no position: every place shown
+        ("der erste und der zweite", None),  # two positions: every place shown
+        ("und der vierte", None),  # only three were shown
+    ],
+)
+def test_a_place_named_by_its_position_is_recognised(question: str, index: int | None) -> None:
+    assert chosen_place(3, question) == index
+
+
+def test_a_follow_up_about_the_second_place_answers_for_that_place_only(
+    registry: list[PlaceRecord],
+) -> None:
+    by_key = {place.key: place for place in registry}
+    shown = [by_key["hoerde-bib"], by_key["luedo-jugend"]]
+    lines = [line for line in describe(shown, "und wann hat der zweite offen").lines]
+    named = [line for line in lines if line.startswith(by_key["luedo-jugend"].name)]
+    assert named and not any(line.startswith(by_key["hoerde-bib"].name) for line in lines)
+    assert "Mo-Fr 14:00-20:00" in named[0]

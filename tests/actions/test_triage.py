@@ -1,0 +1,78 @@
+"""The second look at a citizen's own words (actions/triage.py): incidents, visits,
+failures and how-to wording. Sentences are the team's own paraphrases."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions import triage
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("von meinem girokonto ist über nacht geld einfach weg", "geld_weg"),
+        ("da wurden 300 euro abgebucht, das war nicht von mir", "geld_weg"),
+        ("mein instagram wurde gehackt, da schreibt jetzt wer anders", "konto_gehackt"),
+        ("ich komme nicht mehr in mein e-mail konto, jemand hat das passwort", "konto_gehackt"),
+        ("der typ schreibt, er zeigt die fotos allen, wenn ich nicht zahle", "bedrohung"),
+        ("meine nachbarin droht mir jeden tag über whatsapp", "bedrohung"),
+        ("mein enkel wird in der schule über snapchat gemobbt", "cybermobbing_kind"),
+        (
+            "die mitschüler meiner tochter haben peinliche fotos von ihr herumgeschickt",
+            "cybermobbing_kind",
+        ),
+        ("gerade ruft einer an, er sei vom microsoft support", "betrugsanruf"),
+        (
+            "ich bin am telefon mit der polizei, die wollen dass ich mein gold abgebe",
+            "betrugsanruf",
+        ),
+        ("der mann am tel sagt ich soll ihm die tan vorlesen", "betrugsanruf"),
+    ],
+)
+def test_an_incident_told_in_own_words_names_its_topic(text: str, topic: str) -> None:
+    assert triage.incident_topic(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wie erkenne ich einen schockanruf",
+        "was ist ein enkeltrick",
+        "wie schütze ich mein konto vor hackern",
+        "ich habe geld überwiesen, wann ist es da",
+        "wie kann ich jetzt mit dem telefon ein foto machen",
+        "ich möchte jetzt einen anruf machen",
+        "wie sehe ich, was von meinem konto abgebucht wurde",
+        "wie mache ich meinen enkeln ein foto",
+    ],
+)
+def test_a_how_to_question_about_the_same_topics_is_no_incident(text: str) -> None:
+    assert triage.incident_topic(text) is None
+
+
+def test_a_visit_at_home_is_recognised() -> None:
+    assert triage.wants_a_visit("könnte jemand bei mir vorbeikommen und den router anschließen")
+    assert triage.wants_a_visit("kommt wer zu uns nach hause")
+    assert not triage.wants_a_visit("wie komme ich nach hause mit dem bus")
+
+
+def test_a_failure_with_a_help_request_is_told_apart_from_a_problem_report() -> None:
+    assert triage.failure_with_help_request("das hab ich probiert, brauche trotzdem hilfe")
+    assert triage.failure_with_help_request("klappt immer noch nicht, kann mir jemand helfen")
+    # A first problem report is a question for the articles, not a failed answer.
+    assert not triage.failure_with_help_request("mein drucker geht nicht, bitte um hilfe")
+
+
+@pytest.mark.parametrize(
+    ("text", "howto"),
+    [
+        ("Wie kann ich in der Stadtbücherei etwas kopieren?", True),
+        ("kann man bei euch irgendwo ein notebook ausleihen", True),
+        ("in der vhs soll es kurse geben, wie finde ich einen passenden", True),
+        ("wo kann ich in der nähe drucken", False),
+        ("gibt es einen computertreff in eving", False),
+    ],
+)
+def test_how_to_wording_is_told_apart_from_a_where_question(text: str, howto: bool) -> None:
+    assert triage.looks_like_howto(text) is howto
