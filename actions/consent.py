@@ -41,7 +41,7 @@ _FILLER = frozenset(
         "jeden", "fall", "alles", "geben", "weiter", "mir", "recht", "lieber",
         "einverstanden", "doch", "bitteschön", "gerne", "möchte", "will",
         "ach", "so", "achso", "aha", "oh", "prima", "super", "schön", "wunderbar", "wir",
-        "können", "kann", "helfen", "helft", "hilfe", "tun",
+        "können", "kann", "helfen", "helft", "hilfe", "tun", "uns",
     }
 )  # fmt: skip
 _WORD = re.compile(r"[^\W\d_]+|👍|👎", re.UNICODE)

@@ -18,6 +18,7 @@ from actions.person_request import asks_for_a_person
 from actions.place_details import SHOWN_PLACES, answer_place_details
 from actions.triage import (
     asks_about_shown_places,
+    asks_how_to,
     failure_with_help_request,
     incident_topic,
     wants_a_visit,
@@ -60,8 +61,9 @@ URGENT_TOPICS = (
 URGENT_WORDS = re.compile(r"dringend|notfall|sofort|schnell|hilfe|angst|polizei|betrug|betrüg")
 CALLBACK = re.compile(r"anruf|anrufen|rückruf|zurückruf|telefon")
 CALL_WISH = re.compile(
-    r"(ruf\w*|rufen) (sie |mich |uns )*(mich|uns)?\s*(bitte )?(zurück|an)\b|rückruf|zurückruf"
-    r"|(gern|gerne|bitte|möchte|hätte)\b.{0,30}\banruf\b|mich (jemand )?an\b"
+    r"\b(kann|könnte|bitte|gern|gerne|möchte|hätte|wünsche|würde)\b.{0,40}"
+    r"\b(anrufen|zurückrufen|rückruf|zurückruf|anruf|telefon)\w*"
+    r"|\bruf\w* (sie |mich |uns |bitte |jemand |wer |mal )*(an|zurück)\b"
 )
 DONT_KNOW = re.compile(r"weiß (ich )?nicht|weiss (ich )?nicht|keine ahnung|unbekannt|egal|^/deny")
 PHONE = re.compile(r"(\+?\d[\d /()-]{4,}\d)")
@@ -147,6 +149,10 @@ class ActionStartHandoff(Action):
             return [FollowupAction("action_listen")]
         if intent != "report_emergency" and incident_topic(text):
             intent = "report_emergency"  # an incident told in the citizen's own words
+        elif intent == "report_emergency" and not incident_topic(text) and asks_how_to(text):
+            # A worry with a how-to question ("Ich habe Angst, dass das Geld weg ist. Wie
+            # fange ich sicher an?"): the answer, not an alarm.
+            return [FollowupAction("action_answer_howto")]
         topic = (
             (incident_topic(text) or urgent_topic(text)) if intent == "report_emergency" else None
         )
@@ -161,7 +167,9 @@ class ActionStartHandoff(Action):
             priority = "dringend"
             intro = f"utter_handoff_intro_urgent_{topic}" if topic else "utter_handoff_intro_urgent"
             topic = topic or "dringend"
-        elif intent == "request_human" and CALLBACK.search(text.lower()):
+        elif CALLBACK.search(text.lower()) and (
+            intent == "request_human" or asks_for_a_person(text) or _asks_for_a_call(text)
+        ):
             kind, intro = "rueckruf", "utter_handoff_intro_callback"
         elif (
             wants_a_visit(text)
@@ -216,7 +224,7 @@ class ValidateHandoffForm(FormValidationAction):
     ) -> dict[str, Any]:
         entity = next(tracker.get_latest_entity_values("stadtbezirk"), None)
         if entity:
-            return {"handoff_bezirk": str(entity), "stadtbezirk": str(entity)}
+            return {"handoff_bezirk": str(entity), "stadtbezirk": str(entity), **_call_wish(value)}
         if value is None:  # reset by action_start_handoff, not an answer: ask
             return {"handoff_bezirk": None}
         text = str(value).strip()
@@ -255,9 +263,9 @@ class ValidateHandoffForm(FormValidationAction):
         return {"handoff_consent": None}
 
 
-def _call_wish(text: str) -> dict[str, Any]:
+def _call_wish(text: Any) -> dict[str, Any]:
     """ "Ich wohne in Schüren und hätte gern einen Anruf": the form asks for the number."""
-    if _asks_for_a_call(text):
+    if isinstance(text, str) and _asks_for_a_call(text):
         return {"handoff_type": "rueckruf"}
     return {}
 

@@ -8,6 +8,7 @@ short SMS form, and in Leichte Sprache every channel gets the Leichte-Sprache fo
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -22,6 +23,14 @@ log = logging.getLogger(__name__)
 EASY_SLOT = "easy_language"
 ARTICLE_SLOT = "current_article"
 FEEDBACK_SLOT = "feedback_article"
+
+
+# Words of a wish for the normal form ("wieder normal schreiben", "schwere Sprache").
+_ABOUT_LANGUAGE = re.compile(
+    r"sprache|normal|vorher|früher|ausführlich|genauer|detail|einzelheit|schwer|lange antwort|"
+    r"version|fassung|erklärung|so einfach|erwachsen",
+    re.IGNORECASE,
+)
 
 
 def uses_easy_language(tracker: Tracker) -> bool:
@@ -90,6 +99,11 @@ class ActionUseNormalLanguage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        text = str(tracker.latest_message.get("text") or "")
+        if not text.startswith("/") and not _ABOUT_LANGUAGE.search(text):
+            # The NLU heard "normal again" in a question ("wie komme ich da ganz raus"):
+            # the question is answered; the form of the answers stays as it is.
+            return [FollowupAction("action_answer_howto")]
         dispatcher.utter_message(response="utter_normal_language_on")
         return [SlotSet(EASY_SLOT, False)]
 

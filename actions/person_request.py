@@ -19,8 +19,10 @@ PERSON_REQUEST = re.compile(
     r"(mir )?(dabei |damit )?helfen\b"
     r"|\bmit (jemandem|wem|jemand) (persönlich )?(sprechen|reden|telefonieren)\b"
     r"|\bpersönlich\w* (helfen|hilfe|beraten|beratung|erklären|zeigen)\b"
-    r"|\bjemand\w*,? der (mir|sich) (das|es|dabei|damit)? ?(in ruhe )?"
-    r"(zeigt|erklärt|anschaut|ansieht|hilft)\b",
+    r"|\bjemand\w*,? der (mir|sich|uns)\b.{0,50}?\b"
+    r"(zeigt|erklärt|anschaut|ansieht|hilft|beibringt)\b"
+    r"|\b(kann|könnte) (mich|uns) (bitte )?(mal )?(jemand|wer)\b.{0,20}\b(an|zurück)rufen\b"
+    r"|\bruf\w* (mich|uns) (bitte )?(mal )?(jemand|wer) (an|zurück)\b",
     re.IGNORECASE,
 )
 HELP_WORDS = re.compile(

@@ -20,7 +20,14 @@ log = logging.getLogger(__name__)
 # aplerbeck", "wlan in hörde"): name the places at once instead of asking first.
 NEED_WORDS = re.compile(
     r"hilfe|helfen|computer|\bpc\b|laptop|tablet|handy|smartphone|internet|wlan|w-lan|"
-    r"drucken|drucker|scannen|kurs|treff|sprechstunde|beratung|lernen|ausleihen|leihen",
+    r"drucken|drucker|scannen|kurs|treff|sprechstunde|beratung|lernen|ausleihen|leihen|"
+    r"bücherei|buecherei|bibliothek|vhs|volkshochschule",
+    re.IGNORECASE,
+)
+# A location that goes on from the need said before ("gibts sowas auch in hörde?").
+GOES_ON = re.compile(
+    r"\b(sowas|so was|so etwas|das auch|auch in|auch bei|dort auch|da auch|in der nähe|"
+    r"in meiner nähe|bei mir|welche[rs]?|wo)\b",
     re.IGNORECASE,
 )
 
@@ -88,16 +95,32 @@ class ActionNoteLocation(Action):
             dispatcher.utter_message(response="utter_inform_ack")
             return []
         text = str(tracker.latest_message.get("text") or "")
-        if NEED_WORDS.search(text) and not text.startswith("/"):
+        need = _need_for_places(text, tracker)
+        if need is not None:
             events: list[dict[str, Any]] = [
                 SlotSet("stadtbezirk", bezirk),
-                SlotSet("place_request", text[:300]),
+                SlotSet("place_request", need),
             ]
             return events + await _name_places(
-                dispatcher, tracker, offset=0, text=text[:300], stadtbezirk=bezirk
+                dispatcher, tracker, offset=0, text=need, stadtbezirk=bezirk
             )
         dispatcher.utter_message(response="utter_location_noted", stadtbezirk=bezirk)
         return [SlotSet("stadtbezirk", bezirk)]
+
+
+def _need_for_places(text: str, tracker: Tracker) -> str | None:
+    """What to find places for when a location is said outside the place form: the
+    message's own need ("wlan in hörde"), or the need of the conversation when the
+    message goes on from it ("gibt es sowas auch in Hörde?", another district after
+    places were shown); None when the message only says where the citizen lives."""
+    if text.startswith("/"):
+        return None
+    if NEED_WORDS.search(text):
+        return text[:300]
+    earlier = tracker.get_slot("place_request")
+    if earlier and (tracker.get_slot(SHOWN_PLACES) or GOES_ON.search(text)):
+        return str(earlier)[:300]
+    return None
 
 
 def _district_buttons(candidates: tuple[str, ...]) -> list[dict[str, str]]:

@@ -56,6 +56,7 @@ INCIDENT_TOPICS = (
             r"(wurde|wurden|ist|bin|sind|hat)\b.{0,30}gehackt|gehackt (worden|wurde)"
             r"|(konto|account|profil|whatsapp|facebook).{0,40}(übernommen|gesperrt und)"
             r"|in meinem namen|komme nicht mehr (in|auf) mein"
+            r"|jemand\w*.{0,60}(eingeloggt|angemeldet|passwort (geändert|geaendert))"
         ),
     ),
     (
@@ -86,7 +87,7 @@ _FAILURE = re.compile(
 _HELP = re.compile(r"\b(hilfe|helfen|hilft|jemand\w*|mensch\w*|person|persönlich)\b")
 _HOWTO = re.compile(
     r"^\W*(und )?(wie\b|kann (man|ich)|können (sie|wir)|darf (man|ich)|geht das|was muss|"
-    r"muss ich|brauche ich|was mache ich)"
+    r"muss ich|brauche ich|was mache ich|wo (finde|find|sehe|seh|stelle|stell) ich)"
     r"|\bwie (kann|könnte|mache|mach|geht|finde|find|funktioniert|bekomme|krieg|stelle|richte)\b"
 )
 # A follow-up about places just shown, although the NLU heard a request for a person
@@ -98,12 +99,23 @@ PLACE_DETAIL = re.compile(
 )
 
 
+# A worry about what might happen ("Ich habe Angst, dass das Geld weg ist"), not an
+# incident: for money and accounts only (a threat or bullying is never hypothetical).
+_WORRY = re.compile(
+    r"angst,? (dass|das)|sorge,? (dass|das)|befürcht|damit (nicht|kein)|falls|\bob (da|das|mein)"
+)
+_WORRY_TOPICS = frozenset({"geld_weg", "konto_gehackt"})
+
+
 def incident_topic(text: str) -> str | None:
     """The urgent incident the text tells of, or None (also for how-to wording)."""
     lowered = text.lower()
     if _TEACHING.search(lowered):
         return None
-    return next((topic for topic, pattern in INCIDENT_TOPICS if pattern.search(lowered)), None)
+    topic = next((topic for topic, pattern in INCIDENT_TOPICS if pattern.search(lowered)), None)
+    if topic in _WORRY_TOPICS and _WORRY.search(lowered):
+        return None
+    return topic
 
 
 def wants_a_visit(text: str) -> bool:
@@ -120,6 +132,12 @@ def failure_with_help_request(text: str) -> bool:
     """ "Hab ich gemacht, geht trotzdem nicht. Ich brauche Hilfe.": a person, please."""
     lowered = text.lower()
     return bool(_FAILURE.search(lowered) and _HELP.search(lowered))
+
+
+def asks_how_to(text: str) -> bool:
+    """Whether any sentence of the text is a how-to question ("... Wie fange ich an?")."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    return any(looks_like_howto(sentence) for sentence in sentences)
 
 
 def asks_about_shown_places(text: str) -> bool:

@@ -104,7 +104,7 @@ async def test_einfacher_without_an_article_asks_for_the_question(monkeypatch):
 async def test_normal_language_switches_back(monkeypatch):
     messages, events = await run(
         knowledge.ActionUseNormalLanguage(),
-        tracker("normal_language", {"easy_language": True}),
+        tracker("normal_language", {"easy_language": True}, text="wieder normale sprache bitte"),
         FakeApp(),
         monkeypatch,
     )
@@ -191,3 +191,12 @@ async def test_feedback_without_article_or_app_still_gets_an_answer(monkeypatch)
         monkeypatch,
     )
     assert [m["response"] for m in messages] == ["utter_feedback_sorry"]
+
+
+async def test_a_question_the_nlu_took_for_normal_language_is_answered(monkeypatch):
+    """ "Und wie komme ich aus so einer Gruppe ganz raus?" is a question, not a wish for
+    the normal form: the how-to action answers, the form stays."""
+    question = "und wie komme ich aus so einer gruppe ganz raus"
+    t = tracker("normal_language", {"easy_language": True}, text=question)
+    messages, events = await run(knowledge.ActionUseNormalLanguage(), t, FakeApp(), monkeypatch)
+    assert messages == [] and events == [FollowupAction("action_answer_howto")]

@@ -292,3 +292,24 @@ async def test_named_places_are_remembered_for_follow_ups(monkeypatch: pytest.Mo
         CollectingDispatcher(), tracker("hilfe", {"stadtbezirk": "Hörde"}), {}
     )
     assert SlotSet("shown_places", ["ort-a"]) in events
+
+
+async def test_a_location_that_goes_on_from_the_earlier_need_names_places_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """ "Gibt es sowas auch in Hörde?" after a printing question: places for printing."""
+    app = FakeApp(bezirk="Hörde", routing=PlaceRouting("Hörde", False, None, [HOERDE], None))
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    earlier = {"place_request": "wie kann ich in der bücherei drucken"}
+    events = await places.ActionNoteLocation().run(
+        CollectingDispatcher(), tracker("gibt es sowas auch in hörde", earlier), {}
+    )
+    route = next(kwargs for name, kwargs in app.calls if name == "route")
+    assert route["text"] == "wie kann ich in der bücherei drucken"
+    assert SlotSet("place_request", "wie kann ich in der bücherei drucken") in events
+    # Only saying where one lives, with nothing to go on from, is noted and asked.
+    app.calls.clear()
+    dispatcher = CollectingDispatcher()
+    await places.ActionNoteLocation().run(dispatcher, tracker("hörde", earlier), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_location_noted"]
+    assert not [name for name, _ in app.calls if name == "route"]

@@ -76,3 +76,10 @@ def test_a_failure_with_a_help_request_is_told_apart_from_a_problem_report() -> 
 )
 def test_how_to_wording_is_told_apart_from_a_where_question(text: str, howto: bool) -> None:
     assert triage.looks_like_howto(text) is howto
+
+
+def test_a_worry_about_money_is_no_incident_but_a_threat_stays_one() -> None:
+    worry = "Ich fürchte mich vor dem Banking, ich habe Angst, dass dann mein Geld weg ist."
+    assert triage.incident_topic(worry) is None
+    assert triage.asks_how_to("Ich habe Sorge. Wie fange ich mit der Banking-App an?")
+    assert triage.incident_topic("Ich habe Angst, dass er die Bilder verschickt, er erpresst mich")

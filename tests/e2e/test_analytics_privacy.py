@@ -23,7 +23,7 @@ SMS_TEXTS = [
 ]
 WEB_TEXTS = [
     "Hallo, hier ist Quirinus Zwetschgenbaum, ist diese SMS echt oder Betrug?",
-    "Wie repariere ich meine Waschmaschine?",
+    "Wie entkalke ich meine Kaffeemaschine?",
 ]
 
 

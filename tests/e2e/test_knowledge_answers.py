@@ -66,7 +66,7 @@ def test_colloquial_question_gets_the_right_article_and_the_follow_ups(
 
 
 def test_unanswerable_question_gets_an_honest_answer_and_an_offer(app: AppRunner) -> None:
-    replies = WebChat(app.url).ask("Wie repariere ich meine Waschmaschine?")
+    replies = WebChat(app.url).ask("Wie entkalke ich meine Kaffeemaschine?")
     assert len(replies) == 1, replies  # no article, not even a wrong one
     # The NLU may read it as a how-to (the search finds nothing) or as off-topic.
     honest = domain_texts("utter_howto_not_found") + domain_texts("utter_out_of_scope")
@@ -110,7 +110,7 @@ def test_leichte_sprache_feedback_and_choices(app: AppRunner) -> None:
 
     # ... until the citizen asks for the normal form.
     assert chat.ask("/normal_language")[0]["text"] in domain_texts("utter_normal_language_on")
-    unsure = chat.ask("so viel werbung im postfach")
+    unsure = chat.ask("so viel reklame kommt per mail")
     assert unsure[0]["text"] in domain_texts("utter_howto_choices")
     choices = payloads(unsure[0])
     spam = '/ask_howto{"article_id":"spam-emails"}'

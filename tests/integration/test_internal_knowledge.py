@@ -79,21 +79,21 @@ def test_a_clear_question_is_answered_with_every_form_of_the_article(client: Tes
 def test_an_unanswerable_question_is_none_and_recorded_without_personal_data(
     client: TestClient,
 ) -> None:
-    body = ask(client, "Wie repariere ich meine Waschmaschine? Mein Name ist Horst, 0231 555666")
+    body = ask(client, "Wie entkalke ich meine Kaffeemaschine? Mein Name ist Horst, 0231 555666")
     assert body["outcome"] == "none"
-    ask(client, "wie repariere ich meine waschmaschine? mein name ist Jens, 0171 999888")
+    ask(client, "wie entkalke ich meine kaffeemaschine? mein name ist Jens, 0171 999888")
     assert unanswered(client) == [
-        ("wie repariere ich meine waschmaschine? mein name ist [name], [telefon]", 2)
+        ("wie entkalke ich meine kaffeemaschine? mein name ist [name], [telefon]", 2)
     ]
 
 
 def test_searches_that_are_not_a_citizen_asking_record_nothing(client: TestClient) -> None:
-    assert ask(client, "wie repariere ich meine waschmaschine", record=False)["outcome"] == "none"
+    assert ask(client, "wie entkalke ich meine kaffeemaschine", record=False)["outcome"] == "none"
     assert unanswered(client) == []
 
 
 def test_an_unsure_question_offers_likely_articles_as_choices(client: TestClient) -> None:
-    body = ask(client, "so viel werbung im postfach")
+    body = ask(client, "so viel reklame kommt per mail")
     assert body["outcome"] == "choices"
     assert len(body["results"]) >= 2
     assert not any(hit["confident"] for hit in body["results"])
@@ -131,19 +131,19 @@ def test_feedback_is_counted_for_known_articles_only(client: TestClient) -> None
 def test_an_article_added_or_edited_on_disk_answers_the_next_question(
     client: TestClient, articles: Path
 ) -> None:
-    question = "Wie repariere ich meine Waschmaschine?"
+    question = "Wie entkalke ich meine Kaffeemaschine?"
     assert ask(client, question, record=False)["outcome"] == "none"
-    (articles / "waschmaschine-reparieren.md").write_text(
+    (articles / "kaffeemaschine-entkalken.md").write_text(
         article_text(
-            "waschmaschine-reparieren",
-            title="Die Waschmaschine reparieren",
+            "kaffeemaschine-entkalken",
+            title="Die Kaffeemaschine entkalken",
             topic="haushalt",
             questions=[
-                "Wie repariere ich meine Waschmaschine?",
-                "waschmaschine kaputt was tun",
-                "die waschmaschine pumpt nicht ab",
-                "Waschmaschine macht komische Geräusche",
-                "waschmaschine reparatur",
+                "Wie entkalke ich meine Kaffeemaschine?",
+                "kaffeemaschine verkalkt was tun",
+                "die kaffeemaschine tropft nur noch",
+                "Kaffeemaschine macht komische Geräusche",
+                "kaffeemaschine entkalken",
             ],
         ),
         encoding="utf-8",
@@ -152,7 +152,7 @@ def test_an_article_added_or_edited_on_disk_answers_the_next_question(
     body = ask(client, question, record=False)
     added = time.monotonic() - started
     assert body["outcome"] == "answer"
-    assert body["results"][0]["id"] == "waschmaschine-reparieren"
+    assert body["results"][0]["id"] == "kaffeemaschine-entkalken"
 
     wlan = articles / "wlan-verbinden.md"
     wlan.write_text(
@@ -187,8 +187,8 @@ def test_questions_and_feedback_become_pseudonymous_demand_events(client: TestCl
 
     answered = {"query": "Wie mache ich ein Foto mit dem Handy?", "record_unanswered": True}
     post("search", {**answered, "sender": sender, "stadtbezirk": "hörde"})
-    waschmaschine = {"query": "Wie repariere ich meine Waschmaschine?", "sender": sender}
-    post("search", {**waschmaschine, "record_unanswered": True})
+    kaffeemaschine = {"query": "Wie entkalke ich meine Kaffeemaschine?", "sender": sender}
+    post("search", {**kaffeemaschine, "record_unanswered": True})
     post("search", {"query": "Wie mache ich ein Foto?"})  # no sender: no event
     article_id = ask(client, "Wie mache ich ein Foto mit dem Handy?")["results"][0]["id"]
     feedback = {"article_id": article_id, "helpful": True, "channel": "telegram"}
@@ -212,4 +212,4 @@ def test_questions_and_feedback_become_pseudonymous_demand_events(client: TestCl
     assert len({r.conversation_ref for r in rows}) == 1
     assert rows[0].conversation_ref != sender
     for row in rows:
-        assert "Waschmaschine" not in str(tuple(row)) and "987654321" not in str(tuple(row))
+        assert "Kaffeemaschine" not in str(tuple(row)) and "987654321" not in str(tuple(row))
