@@ -25,8 +25,13 @@ MAX_ROW_ID = 2**31 - 1
 
 
 def parse_row_id(value: str) -> int | None:
-    """A row id typed into a form field, or None when it is not one."""
-    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ROW_ID else None
+    """A row id typed into a form field, or None when it is not one.
+
+    ASCII digits only: ``str.isdigit`` is also true for "²", which ``int`` refuses.
+    """
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_ROW_ID)):
+        return None
+    return int(value) if 0 < int(value) <= MAX_ROW_ID else None
 
 
 def utcnow() -> datetime:

@@ -40,6 +40,8 @@ from helpdesk.privacy.jobs import PrivacyJob
 from helpdesk.privacy.notice import short_notice
 from helpdesk.privacy.tracker import RasaTracker
 from helpdesk.settings import Settings, get_settings
+from helpdesk.simulator import web as simulator_web
+from helpdesk.simulator.service import SimulatorRefused, check_allowed
 from helpdesk.staff import web as staff_web
 from helpdesk.tickets import service as tickets
 from helpdesk.tickets import web as tickets_web
@@ -79,6 +81,10 @@ def _check(settings: Settings) -> None:
     try:
         Keyring.from_settings(settings)
     except KeyringError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    try:
+        check_allowed(enabled=settings.simulator, env=settings.env)
+    except SimulatorRefused as exc:
         raise ConfigurationError(str(exc)) from exc
 
 
@@ -275,6 +281,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     staff_web.register(app)
     app.include_router(tickets_web.router)
     app.include_router(analytics_web.router)
+    if settings.simulator:  # demos and training only; _check refused it in production
+        simulator_web.register(app)
     return app
 
 

@@ -86,16 +86,26 @@ class Settings(BaseSettings):
     )
     controller_name: str = "Stadt Dortmund"
     controller_address: str = "Friedensplatz 1, 44135 Dortmund"
-    controller_contact: str = "Bitte von der Stadt einzutragen"
+    # The city must set the contacts and dates below. Empty: the page shows a placeholder
+    # asking the city to fill them in (text ``city_to_fill_in`` in helpdesk/texts/de.yml).
+    controller_contact: str = Field(
+        default="", description="How citizens reach the controller (on /datenschutz)."
+    )
     dpo_name: str = "Behördliche Datenschutzbeauftragte der Stadt Dortmund"
-    dpo_contact: str = "Bitte von der Stadt einzutragen"
+    dpo_contact: str = Field(
+        default="", description="How citizens reach the data protection officer."
+    )
     # Accessibility statement (BITV NRW) at /barrierefreiheit, see docs/accessibility.md.
     accessibility_contact: str = Field(
-        default="Bitte von der Stadt einzutragen",
+        default="",
         description="Where citizens report barriers (e-mail address, phone, postal address).",
     )
-    accessibility_statement_date: str = "Bitte von der Stadt einzutragen"
-    accessibility_review_date: str = "Bitte von der Stadt einzutragen"
+    accessibility_statement_date: str = Field(
+        default="", description="Date the statement was written, as it should read."
+    )
+    accessibility_review_date: str = Field(
+        default="", description="Date of the last review of the statement."
+    )
 
     conversation_workers: int = 8
     delivery_workers: int = 2
@@ -123,6 +133,15 @@ class Settings(BaseSettings):
         default=SecretStr(""),
         description="Bearer token Prometheus sends to GET /metrics (at least 16 characters). "
         "Empty: no /metrics (404).",
+    )
+
+    # Phone simulator (helpdesk.simulator, README "Try it without a phone"): /simulator
+    # drives SMS and Telegram through the real channel code against local stand-ins of
+    # Twilio's and Telegram's APIs. Demos and training only: refused in production.
+    simulator: bool = Field(
+        default=False,
+        description="Serve the phone simulator at /simulator (DIODO_SIMULATOR). Refused at "
+        "start-up with DIODO_ENV=production. See docs/operations.md.",
     )
 
     places_seed_example_data: bool = Field(

@@ -34,10 +34,16 @@ def to_xlsx(table: Table) -> bytes:
     sheet.title = table.title[:31]
     sheet.append(_header(table))
     for row in table.display_rows():
-        sheet.append([int(cell) if cell.isdigit() else cell for cell in row])
+        sheet.append([_number_or_text(cell) for cell in row])
     if table.note:
         sheet.append([])
         sheet.append([table.note])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _number_or_text(cell: str) -> int | str:
+    """Counts become numbers in the sheet. Names stay text, even "²" (``isdigit`` but not
+    ``int``) or a long string of digits, which a place's name may be."""
+    return int(cell) if cell.isascii() and cell.isdigit() and len(cell) <= 15 else cell

@@ -32,6 +32,8 @@ def kiosk_for(settings: Settings, query: Mapping[str, str]) -> Kiosk:
     enabled = settings.kiosk_mode or query.get("kiosk", "").strip().lower() in _YES
     idle = settings.kiosk_idle_seconds
     asked = query.get("idle", "").strip()
-    if asked.isdigit():
+    # ASCII digits, and few of them: "²" is a digit to isdigit() but not to int(), and
+    # int() refuses more than 4,300 digits.
+    if asked.isascii() and asked.isdigit() and len(asked) <= 6:
         idle = max(MIN_IDLE_SECONDS, min(idle, int(asked)))
     return Kiosk(enabled=enabled, idle_seconds=idle)

@@ -130,6 +130,8 @@ async def sms_status(request: Request, db: DbDep, settings: SettingsDep) -> Resp
     params = await _verified_form(request, settings)
     sid = params.get("MessageSid", "")
     code = params.get("ErrorCode") or ""
+    # Twilio's codes are short ASCII numbers; anything else is no code ("²" is isdigit()).
+    error_code = int(code) if code.isascii() and code.isdigit() and len(code) < 10 else None
 
     def update() -> None:
         with db.session() as session:
@@ -137,7 +139,7 @@ async def sms_status(request: Request, db: DbDep, settings: SettingsDep) -> Resp
                 session,
                 sid=sid,
                 status=params.get("MessageStatus", "unknown"),
-                error_code=int(code) if code.isdigit() else None,
+                error_code=error_code,
             )
 
     await run_in_threadpool(update)

@@ -71,7 +71,8 @@ def parse_update(update: Update, *, max_chars: int) -> Incoming | None:
             markup = message.reply_markup
             rows = markup.inline_keyboard if markup is not None else ()
             titles = [button.text for row in rows for button in row]
-            index = int(data[1:]) if data[1:].isdigit() else -1
+            number = data[1:]
+            index = int(number) if number.isascii() and number.isdigit() and len(number) < 4 else -1
             data = titles[index] if 0 <= index < len(titles) else ""
         return Incoming(str(chat_id), channel_id, data, callback_query_id=query.id)
     message = update.message

@@ -16,6 +16,8 @@ from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.places.cli import register_cli as register_places_cli
 from helpdesk.privacy.cli import register_cli as register_privacy_cli
 from helpdesk.settings import REPO_ROOT, Settings, get_settings
+from helpdesk.simulator import cli as simulator_cli
+from helpdesk.simulator.service import SimulatorRefused
 from helpdesk.staff.cli import register_cli as register_staff_cli
 
 
@@ -24,17 +26,23 @@ def _run(args: argparse.Namespace) -> int:
     ensure_local_secrets()
     get_settings.cache_clear()
     settings = get_settings()
+    ports = processes.Ports(app=settings.port, rasa=args.rasa_port, actions=args.actions_port)
+    app_url = f"http://127.0.0.1:{ports.app}"
+    try:
+        # The simulator's demo channels call the app's own stand-ins at app_url.
+        simulator_env = simulator_cli.run_env(settings, app_url)
+    except SimulatorRefused as exc:
+        print(f"Start-up refused: {exc}", file=sys.stderr)
+        return 2
     if not processes.MODEL_PATH.exists():
         print("No trained model found. Run `make train` (or `make run`) first.", file=sys.stderr)
         return 2
-    ports = processes.Ports(app=settings.port, rasa=args.rasa_port, actions=args.actions_port)
     var = Path(args.var_dir).resolve()
     logs = var / "log"
     token = settings.internal_api_token.get_secret_value()
     # Each process lets in only its one caller (docs/security.md); none of these is printed.
     actions_token = settings.actions_token.get_secret_value()
     rasa_token = settings.rasa_token.get_secret_value()
-    app_url = f"http://127.0.0.1:{ports.app}"
     started: list[processes.Process] = []
     tracker_db = REPO_ROOT / "var" / "rasa-tracker.db"
 
@@ -77,6 +85,7 @@ def _run(args: argparse.Namespace) -> int:
                     # Erasure deletes a citizen's events in Rasa's tracker store too.
                     "DIODO_RASA_TRACKER_URL": f"sqlite:///{tracker_db}",
                     "DIODO_RASA_TOKEN": rasa_token,
+                    **simulator_env,
                 },
                 host=settings.host,
             )
@@ -87,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
         docs = f"  API docs:        {settings.public_url}/docs\n"
         if settings.env == "production":
             docs = ""  # no /docs in production (docs/security.md)
+        if settings.simulator:
+            docs += f"  Phone simulator: {settings.public_url}/simulator\n"
         print(
             "\nDiODo is running.\n"
             f"  Web chat:        {settings.public_url}/\n"

@@ -62,6 +62,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _BOUNDS = ((51.40, 51.62), (7.28, 7.66))  # Dortmund, generously
 _YES_NO = {"ja": True, "nein": False}
+# Control characters other than tab and line break: they corrupt pages and exports, and
+# PostgreSQL refuses NUL in text (a 500 before; found by the form fuzzer).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,9 @@ class _Invalid(ValueError):
 
 def read_places(text: str, geography: Geography) -> tuple[list[PlaceRecord], list[RowError]]:
     """Parse and validate a CSV file; returns the places and every error found."""
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
+    # One kind of line break: a lone "\r" (old Mac files, form fields) broke the reader.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.splitlines(keepends=True)
     skipped = 0
     while skipped < len(lines) and (lines[skipped].startswith("#") or not lines[skipped].strip()):
         skipped += 1
@@ -102,22 +107,25 @@ def read_places(text: str, geography: Geography) -> tuple[list[PlaceRecord], lis
     places: list[PlaceRecord] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for row in reader:
-        line = skipped + reader.line_num
-        if None in row:
-            errors.append(RowError(line, "", "mehr Zellen als Spalten in der Kopfzeile"))
-            continue
-        place, row_errors = _read_row(row, line, geography)
-        errors.extend(row_errors)
-        if place is None:
-            continue
-        if place.key in seen:
-            errors.append(
-                RowError(line, "key", f"„{place.key}“ steht schon in Zeile {seen[place.key]}")
-            )
-            continue
-        seen[place.key] = line
-        places.append(place)
+    try:
+        for row in reader:
+            line = skipped + reader.line_num
+            if None in row:
+                errors.append(RowError(line, "", "mehr Zellen als Spalten in der Kopfzeile"))
+                continue
+            place, row_errors = _read_row(row, line, geography)
+            errors.extend(row_errors)
+            if place is None:
+                continue
+            if place.key in seen:
+                errors.append(
+                    RowError(line, "key", f"„{place.key}“ steht schon in Zeile {seen[place.key]}")
+                )
+                continue
+            seen[place.key] = line
+            places.append(place)
+    except csv.Error as error:  # e.g. a cell over the csv module's field size limit
+        errors.append(RowError(skipped + reader.line_num, "", f"kein gültiges CSV ({error})"))
     return places, errors
 
 
@@ -125,7 +133,13 @@ def _read_row(
     row: dict[str, str], line: int, geography: Geography
 ) -> tuple[PlaceRecord | None, list[RowError]]:
     cells = {column: (row.get(column) or "").strip() for column in COLUMNS}
-    errors: list[RowError] = []
+    errors = [
+        RowError(line, column, "enthält ein Steuerzeichen (zum Beispiel NUL)")
+        for column, value in cells.items()
+        if _CONTROL.search(value)
+    ]
+    if errors:
+        return None, errors
     values: dict[str, object] = {}
     for column, parse in _PARSERS.items():
         try:

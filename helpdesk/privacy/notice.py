@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.settings import Settings
-from helpdesk.texts import text
+from helpdesk.texts import or_placeholder, text
 
 PRIVACY_PATH = "/datenschutz"
 
@@ -38,13 +38,14 @@ def web_notice(settings: Settings) -> str:
 
 
 def full_notice_context(settings: Settings) -> dict[str, Any]:
-    """What the Art. 13 template needs, filled from settings."""
+    """What the Art. 13 template needs, filled from settings (a placeholder where a
+    contact is unset)."""
     return {
         "controller_name": settings.controller_name,
         "controller_address": settings.controller_address,
-        "controller_contact": settings.controller_contact,
+        "controller_contact": or_placeholder(settings.controller_contact),
         "dpo_name": settings.dpo_name,
-        "dpo_contact": settings.dpo_contact,
+        "dpo_contact": or_placeholder(settings.dpo_contact),
         "retention_days": settings.retention_days,
         "public_url": settings.public_url.rstrip("/"),
     }

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.db import utcnow
+from helpdesk.db import MAX_ROW_ID, utcnow
 from helpdesk.places.models import Place
 from helpdesk.staff import passwords
 from helpdesk.staff.models import StaffPlace, StaffSession, StaffUser
@@ -200,6 +200,9 @@ def set_active(session: Session, staff_id: int, active: bool) -> None:
 def set_places(session: Session, staff_id: int, place_ids: Iterable[int]) -> None:
     """Replace the account's place memberships."""
     wanted = set(place_ids)
+    # An id beyond the INTEGER column cannot even be looked up (SQLite overflows).
+    if any(not 0 < pid <= MAX_ROW_ID for pid in wanted):
+        raise AccountError("unknown_place")
     if wanted:
         known = set(session.scalars(select(Place.id).where(Place.id.in_(wanted))))
         if known != wanted:

@@ -324,7 +324,12 @@ def _day(value: str, *, end: bool = False) -> datetime | None:
     except ValueError:
         return None
     start = datetime.combine(day, time(), tzinfo=UTC)
-    return start + timedelta(days=1) if end else start
+    if not end:
+        return start
+    try:
+        return start + timedelta(days=1)
+    except OverflowError:  # "bis 31.12.9999": no upper bound (was a 500: form fuzzer)
+        return None
 
 
 @router.get("/audit", response_class=HTMLResponse)

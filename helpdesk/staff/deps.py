@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -226,3 +228,15 @@ async def on_forbidden(request: Request, exc: Exception) -> Response:
         {"reason": reason},
         status_code=403,
     )
+
+
+async def on_invalid_request(request: Request, exc: Exception) -> Response:
+    """A staff page's form or query that FastAPI cannot read (a missing field, a choice
+    that does not exist): a German page with 422 for the browser. JSON clients and every
+    other path keep FastAPI's JSON answer."""
+    if not request.url.path.startswith("/staff/") or wants_json(request):
+        assert isinstance(exc, RequestValidationError)
+        return await request_validation_exception_handler(request, exc)
+    active: ActiveSession | None = getattr(request.state, "staff_session", None)
+    principal = active.principal if active is not None else None
+    return render_staff(request, principal, "staff/invalid.html", status_code=422)

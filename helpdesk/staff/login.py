@@ -144,9 +144,10 @@ def _pending_user(
     session: Session, limit: ratelimit.LoginLimit, token: str, now: datetime
 ) -> StaffUser | None:
     parts = token.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+    # ASCII digits only ("²" passes isdigit() but not int()), at most 12 of them.
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts[:2]):
         return None
-    if len(parts[0]) > 12 or len(parts[1]) > 12 or int(parts[1]) <= now.timestamp():
+    if int(parts[1]) <= now.timestamp():
         return None
     user = session.get(StaffUser, int(parts[0]))
     if user is None or not user.active or user.totp_enabled_at is None:

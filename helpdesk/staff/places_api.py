@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -35,6 +36,31 @@ Admin = Annotated[StaffPrincipal, Depends(require_roles(Role.ADMIN))]
 PlaceBody = Annotated[dict[str, Cell], Body()]
 
 
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class PlaceProblems(BaseModel):
+    """422: ``detail`` is a German sentence and ``errors`` names each field's problem; a
+    body that is no JSON object gets FastAPI's list of validation errors in ``detail``."""
+
+    detail: str | list[dict[str, Any]]
+    errors: list[FieldProblem] = []
+
+
+class Message(BaseModel):
+    detail: str
+
+
+WRITE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    422: {"model": PlaceProblems, "description": "The place is not valid (German messages)"},
+}
+KEY_ANSWERS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Message, "description": "No place with this key"},
+}
+
+
 def _out(view: PlaceView) -> dict[str, Any]:
     return {"id": view.id, **view.cells}
 
@@ -60,7 +86,7 @@ async def list_all(_principal: Reader, db: DbDep) -> list[dict[str, Any]]:
     return [_out(view) for view in await run_in_threadpool(run)]
 
 
-@router.get("/{key}")
+@router.get("/{key}", responses=KEY_ANSWERS)
 async def read_one(key: str, _principal: Reader, db: DbDep) -> dict[str, Any]:
     def run() -> PlaceView | None:
         with db.read_session() as session:
@@ -72,7 +98,11 @@ async def read_one(key: str, _principal: Reader, db: DbDep) -> dict[str, Any]:
     return _out(view)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**WRITE_ANSWERS, 409: {"model": Message, "description": "The key exists"}},
+)
 async def create(body: PlaceBody, principal: Admin, db: DbDep) -> Response:
     """Add a place (validated like a CSV row)."""
     try:
@@ -84,7 +114,7 @@ async def create(body: PlaceBody, principal: Admin, db: DbDep) -> Response:
     return JSONResponse(_out(view), status_code=status.HTTP_201_CREATED)
 
 
-@router.put("/{key}")
+@router.put("/{key}", responses={**WRITE_ANSWERS, **KEY_ANSWERS})
 async def replace(key: str, body: PlaceBody, principal: Admin, db: DbDep) -> Response:
     """Replace a place's data; the key in the path wins."""
     try:
@@ -96,7 +126,11 @@ async def replace(key: str, body: PlaceBody, principal: Admin, db: DbDep) -> Res
     return JSONResponse(_out(view))
 
 
-@router.delete("/{key}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{key}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**KEY_ANSWERS, 409: {"model": Message, "description": "Tickets point to it"}},
+)
 async def remove(key: str, principal: Admin, db: DbDep) -> Response:
     """Delete a place (refused while tickets still point to it)."""
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +29,7 @@ from helpdesk.staff.deps import (
     current_staff,
     on_auth_required,
     on_forbidden,
+    on_invalid_request,
     render_staff,
     require_roles,
 )
@@ -64,6 +66,7 @@ def register(app: FastAPI) -> None:
     app.state.templates.env.filters["berlin"] = berlin_time
     app.add_exception_handler(StaffAuthRequired, on_auth_required)
     app.add_exception_handler(StaffForbidden, on_forbidden)
+    app.add_exception_handler(RequestValidationError, on_invalid_request)
     app.include_router(login_web.router)
     app.include_router(router)
     app.include_router(account_web.router)

@@ -21,3 +21,8 @@ def text(key: str, language: str = "de", **values: object) -> str:
     """The text ``key`` in ``language``, with ``{placeholders}`` filled from ``values``."""
     template = _catalogue(language)[key]
     return template.format(**values) if values else template
+
+
+def or_placeholder(value: str, language: str = "de") -> str:
+    """``value``, or the text asking the city to fill it in when the setting is empty."""
+    return value if value.strip() else text("city_to_fill_in", language)

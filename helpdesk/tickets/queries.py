@@ -66,7 +66,7 @@ class TicketRow:
     stadtbezirk: str | None
     summary: str
     assignee: str | None
-    channel: str
+    channel: str | None  # None once the citizen's data was erased (ticket detached)
     created_at: datetime
     due_at: datetime | None
     overdue: bool
@@ -122,10 +122,12 @@ def visible_to(principal: StaffPrincipal) -> ColumnElement[bool]:
 
 def _queue_query(
     principal: StaffPrincipal,
-) -> Select[Ticket, str | None, str | None, str]:
+) -> Select[Ticket, str | None, str | None, str | None]:
+    # Outer join: an erasure detaches the ticket from its conversation, and the ticket
+    # (closed, without personal data) must still open (it was a 500: form fuzzer).
     return (
         select(Ticket, Place.name, StaffUser.display_name, Conversation.channel)
-        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .outerjoin(Conversation, Conversation.id == Ticket.conversation_id)
         .outerjoin(Place, Place.id == Ticket.place_id)
         .outerjoin(StaffUser, StaffUser.id == Ticket.assignee_id)
         .where(visible_to(principal))
@@ -164,7 +166,7 @@ def list_tickets(
 
 
 def _row(
-    ticket: Ticket, place: str | None, assignee: str | None, channel: str, *, now: datetime
+    ticket: Ticket, place: str | None, assignee: str | None, channel: str | None, *, now: datetime
 ) -> TicketRow:
     due = ticket.first_response_due_at
     return TicketRow(

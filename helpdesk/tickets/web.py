@@ -57,10 +57,12 @@ def _filters(
         wanted = state
     else:
         wanted = queries.OPEN
+    # ASCII digits only ("²" is isdigit()); beyond the id range: a place nobody has (0).
+    place_id = (parse_row_id(place) or 0) if place and place.isascii() and place.isdigit() else None
     return queries.TicketFilter(
         state=wanted,
         priority=priority if priority in set(Priority) else None,
-        place_id=int(place) if place and place.isdigit() else None,
+        place_id=place_id,
         central=place == "zentral",
         older_than=age if age in queries.AGES else None,
         mine=mine,

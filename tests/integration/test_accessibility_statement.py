@@ -11,14 +11,14 @@ from pydantic import SecretStr
 
 from helpdesk.main import create_app
 from helpdesk.settings import Settings
+from helpdesk.texts import text
 from tests.keys import SETTINGS_KEYS
 
 CONTACT = "barrierefrei@beispielstadt.example"
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(
+def _settings(tmp_path: Path, **statement: str) -> Settings:
+    return Settings(
         database_url=f"sqlite:///{tmp_path / 'diodo.db'}",
         internal_api_token=SecretStr("t"),
         pseudonym_key=SecretStr("p"),
@@ -28,6 +28,14 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         places_seed_example_data=False,
         rasa_tracker_url="",
         controller_name="Stadt Beispielstadt",
+        **statement,
+    )
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = _settings(
+        tmp_path,
         accessibility_contact=CONTACT,
         accessibility_statement_date="1. März 2027",
         accessibility_review_date="2. April 2027",
@@ -55,6 +63,19 @@ def test_statement_is_german_and_filled_from_settings(client: TestClient) -> Non
     ):
         assert expected in page, expected
     assert 'src="http' not in page and 'href="http' not in page
+
+
+def test_unset_contact_and_dates_show_the_placeholder_for_the_city(tmp_path: Path) -> None:
+    with TestClient(create_app(_settings(tmp_path))) as unset_client:
+        page = unset_client.get("/barrierefreiheit").text
+    placeholder = text("city_to_fill_in")
+    assert placeholder == "Bitte von der Stadt einzutragen"
+    for expected in (
+        f"Geschrieben am: {placeholder}",
+        f"Zuletzt geprüft am: {placeholder}",
+        f"Kontakt: {placeholder}",
+    ):
+        assert expected in page, expected
 
 
 @pytest.mark.parametrize("path", ["/", "/staff/login"])

@@ -61,6 +61,9 @@ def _idle_seconds(client: TestClient, query: str) -> int | None:
         ("?kiosk=1&idle=99999", 180),  # never longer than the setting
         ("?kiosk=1&idle=0", 2),
         ("?kiosk=1&idle=bald", 180),  # mistyped: ignored, not a 422 for a citizen
+        ("?kiosk=1&idle=²", 180),  # a digit to isdigit(), not to int(): was a 500
+        # More digits than int() takes: was a 500.
+        pytest.param("?kiosk=1&idle=" + "9" * 5000, 180, id="idle-5000-digits"),
     ],
 )
 def test_kiosk_by_query(client: TestClient, query: str, expected: int | None) -> None:

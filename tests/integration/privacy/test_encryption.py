@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select, text
 from helpdesk import migrate
 from helpdesk.cli.secrets import ensure_local_secrets
 from helpdesk.conversations import service
-from helpdesk.conversations.models import Contact
+from helpdesk.conversations.models import Contact, Conversation
 from helpdesk.db import Database
 from helpdesk.privacy import export as export_module
 from helpdesk.privacy.cli import rotate_keys
@@ -74,7 +74,7 @@ def test_rotation_re_encrypts_with_the_new_key_and_the_old_key_can_go(db: Databa
 def test_export_holds_everything_about_one_citizen(db: Database) -> None:
     conversation_id = _contact(db, KEYS, "sms", PHONE)
     with db.session() as session:
-        conversation = session.get(service.Conversation, conversation_id)
+        conversation = session.get(Conversation, conversation_id)
         assert conversation is not None
         service.receive_message(
             session, conversation, channel_message_id="1", text="Hallo DiODo", keys=KEYS

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select, text
 
 from helpdesk import migrate
 from helpdesk.conversations import service
-from helpdesk.conversations.models import InboundMessage
+from helpdesk.conversations.models import Conversation, InboundMessage
 from helpdesk.db import Database, utcnow
 from helpdesk.privacy.cli import rotate_keys
 from helpdesk.privacy.crypto import Keyring, new_contact_key
@@ -106,7 +106,7 @@ def test_staff_read_a_number_written_while_the_ticket_is_open(
     with db.session() as session:
         assert service.finish_inbound_silently(session, first, now=utcnow())
     with db.session() as session:
-        conversation = session.get_one(service.Conversation, first.conversation_id)
+        conversation = session.get_one(Conversation, first.conversation_id)
         opened = tickets.open_ticket(
             session,
             tickets.TicketCreate(conversation_id=conversation.id),

@@ -148,11 +148,26 @@ def test_membership_change_is_audited_and_unknown_places_refused(
         follow_redirects=False,
     )
     assert saved.status_code == 303
-    unknown = client.post(
-        f"/staff/admin/staff/{helper.id}/places",
-        data={"csrf_token": csrf, "place_ids": ["999999"]},
+    # Ids beyond the INTEGER column overflowed SQLite's binding: a 500 (found by fuzzing).
+    for wrong in ("999999", "0", str(2**31), "99999999999999999999999999"):
+        unknown = client.post(
+            f"/staff/admin/staff/{helper.id}/places",
+            data={"csrf_token": csrf, "place_ids": [wrong]},
+        )
+        assert unknown.status_code == 422, wrong
+        assert "Einen der gewählten Orte gibt es nicht." in unknown.text
+    created = client.post(
+        "/staff/admin/staff",
+        data={
+            "csrf_token": csrf,
+            "username": "neu",
+            "role": "helper",
+            "password": "ein-langes-Passwort-1",
+            "password2": "ein-langes-Passwort-1",
+            "place_ids": ["99999999999999999999999999"],
+        },
     )
-    assert unknown.status_code == 422
+    assert created.status_code == 422
     assert ("staff.set_places", "staff_user", str(helper.id), {"place_ids": [place_a]}) in _audit(
         db
     )
@@ -167,6 +182,9 @@ def test_audit_viewer_filters_by_user_and_action(client: TestClient, db: Databas
     assert page.status_code == 200
     assert page.text.count("<td>staff.login</td>") == 1
     assert "<td>helga</td>" in page.text and "<td>root</td>" not in page.text
+    # The day after 31.12.9999 does not exist: that was a 500 (form fuzzer).
+    for until in ("9999-12-31", "0001-01-01", "2026-02-30", "²"):
+        assert client.get("/staff/admin/audit", params={"until": until}).status_code == 200
 
 
 def _place_body(key: str) -> dict[str, object]:
@@ -240,6 +258,17 @@ def test_places_api_validates_like_the_csv_import(client: TestClient, db: Databa
     assert response.status_code == 422 and fields == {"postcode", "stufe"}
     with db.read_session() as session:
         assert get_place(session, "kaputt") is None
+    # NUL and other control characters: PostgreSQL refuses NUL, so it was a 500 there.
+    for name in ("Ort\x00", "Ort\x1b[31m"):
+        response = client.post(
+            "/staff/api/places",
+            json={**_place_body("steuer"), "name": name},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"] == [
+            {"field": "name", "message": "enthält ein Steuerzeichen (zum Beispiel NUL)"}
+        ]
 
 
 def test_place_edit_form_saves_and_shows_errors_at_the_field(
@@ -268,6 +297,17 @@ def test_place_edit_form_saves_and_shows_errors_at_the_field(
     )
     assert good.status_code == 303
     assert client.get(f"/staff/api/places/{key}").json()["name"] == "Umbenannt"
+    # A lone carriage return broke the CSV check: a 500 (form fuzzer). Now a line break.
+    lone_cr = client.post(
+        f"/staff/admin/places/{key}",
+        data={**cells, "closures": "24.12.\rgeschlossen", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert lone_cr.status_code in (303, 422)
+    nul = client.post(
+        f"/staff/admin/places/{key}", data={**cells, "name": "A\x00", "csrf_token": csrf}
+    )
+    assert nul.status_code == 422 and "Steuerzeichen" in nul.text
 
 
 def test_admin_creates_and_deletes_a_place_through_the_pages(

@@ -58,6 +58,27 @@ def test_helper_gets_a_german_403_page_on_admin_pages(client: TestClient, db: Da
     }
 
 
+def test_an_unreadable_form_gets_a_german_422_page_and_json_clients_json(
+    client: TestClient, db: Database
+) -> None:
+    """A choice that does not exist, or a missing field, was FastAPI's English JSON."""
+    root, password = create_staff(db, "root", Role.ADMIN)
+    csrf = login(client, "root", password)
+    for form in ({"role": "chef"}, {}):
+        page = client.post(f"/staff/admin/staff/{root.id}/role", data={**form, "csrf_token": csrf})
+        assert page.status_code == 422
+        assert "Eingabe ungültig" in page.text and '<html lang="de">' in page.text
+    assert client.get("/staff/tickets", params={"state": "x" * 40}).status_code == 422
+    api = client.post(
+        f"/staff/admin/staff/{root.id}/role",
+        data={"role": "chef", "csrf_token": csrf},
+        headers={"accept": "application/json"},
+    )
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["body", "role"]
+    legacy = client.get(f"/api/webchat/sessions/{'a' * 24}/replies", params={"after": -1})
+    assert legacy.status_code == 422 and legacy.json()["detail"][0]["loc"] == ["query", "after"]
+
+
 def test_roles_reach_exactly_their_pages(client: TestClient, db: Database) -> None:
     expected = {
         Role.HELPER: {"/staff/dashboard": 403, "/staff/admin/staff": 403, "/staff/api/places": 200},

@@ -128,6 +128,26 @@ def test_the_code_step_needs_the_password_step_first(
     assert late.status_code == 403
 
 
+def test_a_pending_cookie_with_odd_digits_is_expired_not_a_server_error(
+    client: TestClient,
+) -> None:
+    form = client.get("/staff/login")
+    match = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert match
+    token = match.group(1)
+    # "²" is a digit to str.isdigit() but not to int(): the code step answered 500.
+    # Header octets are latin-1, where "²" and "³" are single bytes.
+    for pending in ("².99999999999.x", "1.³³³³³³³³³³³.x"):
+        cookie = f"diodo_staff_login={token}; diodo_staff_2fa={pending}"
+        response = client.post(
+            "/staff/login/code",
+            data={"code": "123456", "login_token": token},
+            headers={"Cookie": cookie.encode("latin-1")},
+            follow_redirects=False,
+        )
+        assert response.status_code == 403, pending
+
+
 def test_guessing_codes_is_rate_limited_like_passwords(
     client: TestClient, db: Database, clock: Clock
 ) -> None:

@@ -244,6 +244,10 @@ def test_only_an_admin_erases_a_tickets_citizen_and_the_citizen_is_told(
     assert "fehler=ticket.erase" in unconfirmed.headers["location"]
     done = client.post(path, data={"confirm": "ja", "csrf_token": csrf}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/staff/tickets?geloescht=1"
+    # The detached ticket still opens (it was a 500: form fuzzer), without personal data.
+    erased = client.get(f"/staff/tickets/{world.ticket_a}")
+    assert erased.status_code == 200 and "Daten gelöscht" in erased.text
+    assert f"/staff/tickets/{world.ticket_a}" in client.get("/staff/tickets?state=").text
     with db.read_session() as session:
         ticket = session.get_one(Ticket, world.ticket_a)
         assert ticket.conversation_id is None and ticket.summary == ""
@@ -287,7 +291,8 @@ def test_a_ticket_goes_only_to_someone_who_can_open_it(
     own_helper, _ = create_staff(db, "anna", Role.HELPER, [world.place_a])
     csrf = login(client, "chefin", password)
     path = f"/staff/tickets/{world.ticket_a}/assign"
-    for wrong in ("999999", str(2**63), str(organiser.id), str(other_helper.id)):
+    # "²" and "١" are digits to str.isdigit(); "²" made int() fail: a 500 (fuzzing).
+    for wrong in ("999999", str(2**63), str(organiser.id), str(other_helper.id), "²", "١"):
         before = _snapshot(db, world.ticket_a)
         response = client.post(
             path, data={"assignee": wrong, "csrf_token": csrf}, follow_redirects=False
@@ -299,6 +304,18 @@ def test_a_ticket_goes_only_to_someone_who_can_open_it(
         assert _snapshot(db, world.ticket_a) == before
     client.post(path, data={"assignee": str(own_helper.id), "csrf_token": csrf})
     assert _snapshot(db, world.ticket_a)[3] == own_helper.id
+
+
+def test_a_place_filter_that_is_no_ascii_number_is_a_page_not_a_500(
+    client: TestClient, db: Database, world: World
+) -> None:
+    """Found by the form fuzzer: "²" passes str.isdigit() but not int()."""
+    _, password = create_staff(db, "chefin", Role.COORDINATOR)
+    login(client, "chefin", password)
+    for place in ("²", "١٢", "9" * 16):
+        for path in ("/staff/tickets", "/staff/tickets/rows", "/staff/tickets/export.csv"):
+            response = client.get(path, params={"place": place})
+            assert response.status_code == 200, (path, place, response.status_code)
 
 
 def test_staff_read_dortmund_time_on_pages_and_in_the_export(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpdesk.analytics.export import to_csv
+from helpdesk.analytics.export import to_csv, to_xlsx
 from helpdesk.analytics.tables import Column, Kind, Table
 
 
@@ -56,3 +56,10 @@ def test_csv_holds_exactly_the_shown_cells() -> None:
     lines = to_csv(_table(3, 40)).splitlines()
     assert lines[0] == "Stadtbezirk;Fragen;Beantwortet;Quote;Orte"
     assert lines[1] == "Eving;40;< 5;–;2"
+
+
+def test_xlsx_keeps_names_that_look_like_digits_as_text() -> None:
+    table = _table(10, 40)
+    for name in ("²", "9" * 5000, "44137"):
+        table.rows[0]["district"] = name
+        assert to_xlsx(table).startswith(b"PK")  # "²" and 5,000 digits were a 500

@@ -72,6 +72,30 @@ def test_position_reference_resolves_to_the_button_title() -> None:
     assert incoming is not None and incoming.text == "Nordstadt"
 
 
+@pytest.mark.parametrize("data", ["#²", "#9999", "#-1", "#7"])
+def test_a_forged_position_reference_becomes_empty_text(data: str) -> None:
+    markup = {"inline_keyboard": [[{"text": "Nordstadt", "callback_data": "#0"}]]}
+    update = _update(
+        {
+            "callback_query": {
+                "id": "cb3",
+                "from": {"id": 42, "is_bot": False, "first_name": "E"},
+                "chat_instance": "x",
+                "data": data,
+                "message": {
+                    "message_id": 3,
+                    "date": 0,
+                    "chat": CHAT,
+                    "text": "Wo?",
+                    "reply_markup": markup,
+                },
+            }
+        }
+    )
+    incoming = parse_update(update, max_chars=100)
+    assert incoming is not None and incoming.text == ""
+
+
 def test_photo_is_flagged_as_not_text() -> None:
     photo = [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]
     update = _update({"message": {"message_id": 1, "date": 0, "chat": CHAT, "photo": photo}})
