@@ -15,7 +15,12 @@ from actions.human import after_answer
 from actions.knowledge import ARTICLE_SLOT, send_article, uses_easy_language
 from actions.person_request import asks_for_a_person
 from actions.places import NEED_WORDS, ActionNoteLocation, locate_in_message
-from actions.triage import failure_with_help_request, incident_topic, wants_a_visit
+from actions.triage import (
+    context_query,
+    failure_with_help_request,
+    incident_topic,
+    wants_a_visit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,16 @@ def answer_with_article(
     return events
 
 
+async def _with_context(client: Any, question: str, tracker: Tracker) -> KnowledgeResult | None:
+    """An unsure follow-up ("Und kann ich da auch scannen?") searched once more with the
+    topic of the article just answered; the answer only if that one is confident."""
+    query = context_query(question, tracker.get_slot(ARTICLE_SLOT))
+    if query is None:
+        return None
+    result: KnowledgeResult = await client.answer_question(query, record=False)
+    return result if result.outcome == "answer" and result.hits else None
+
+
 class ActionAnswerHowto(Action):
     """Answer with the best-matching article, offer the likely ones when the search is
     unsure, or say honestly that none fits (the app then records the question for the
@@ -81,6 +96,8 @@ class ActionAnswerHowto(Action):
                     sender=tracker.sender_id,
                     stadtbezirk=tracker.get_slot("stadtbezirk"),
                 )
+            if result.outcome != "answer" and not chosen:
+                result = await _with_context(client, question, tracker) or result
         except AppUnavailable as exc:
             log.warning("knowledge search unavailable: %s", exc)
             result = KnowledgeResult("none", [])

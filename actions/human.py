@@ -14,13 +14,14 @@ from rasa_sdk.types import DomainDict
 
 from actions.app_client import AppUnavailable, get_app_client
 from actions.consent import consent_answer
-from actions.person_request import asks_for_a_person
+from actions.person_request import asks_for_a_person, wants_help_after_failure
 from actions.place_details import SHOWN_PLACES, answer_place_details
 from actions.triage import (
     asks_about_shown_places,
     asks_how_to,
     failure_with_help_request,
     incident_topic,
+    looks_like_howto,
     wants_a_visit,
 )
 
@@ -147,6 +148,15 @@ class ActionStartHandoff(Action):
             # "Sprechen die Türkisch?" about the places just shown, not a wish for a person.
             await answer_place_details(dispatcher, tracker, get_app_client())
             return [FollowupAction("action_listen")]
+        if (
+            intent == "request_human"
+            and looks_like_howto(text)
+            and not wants_help_after_failure(text)
+            and not CALLBACK.search(text.lower())
+        ):
+            # A question the NLU took for a wish for a person ("kann ich meinen hund
+            # allein lassen"): no person, no help word: the search answers or says so.
+            return [FollowupAction("action_answer_howto")]
         if intent != "report_emergency" and incident_topic(text):
             intent = "report_emergency"  # an incident told in the citizen's own words
         elif intent == "report_emergency" and not incident_topic(text) and asks_how_to(text):

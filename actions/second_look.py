@@ -26,7 +26,7 @@ from actions.app_client import AppUnavailable, KnowledgeHit, get_app_client
 from actions.howto import ActionAnswerHowto, answer_with_article, needs_a_person
 from actions.knowledge import ARTICLE_SLOT
 from actions.places import NEED_WORDS, ActionNoteLocation, locate_in_message
-from actions.triage import looks_like_howto
+from actions.triage import context_query, looks_like_howto
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +59,15 @@ def _generic_help_after_answer(text: str, tracker: Tracker) -> bool:
 
 
 async def _confident_article(text: str, tracker: Tracker) -> KnowledgeHit | None:
-    """The article that answers ``text`` confidently, or None. Looks without recording;
-    only an answer is recorded (as demand), so a place search is not counted twice."""
+    """The article that answers ``text`` confidently (for a follow-up, with the topic of
+    the article just answered), or None. Looks without recording; only an answer is
+    recorded (as demand), so a place search is not counted twice."""
     client = get_app_client()
     try:
         probe = await client.answer_question(text, record=False)
+        followup = context_query(text, tracker.get_slot(ARTICLE_SLOT))
+        if probe.outcome != "answer" and followup is not None:
+            probe = await client.answer_question(followup, record=False)
         if probe.outcome != "answer" or not probe.hits:
             return None
         await client.answer_question(
@@ -130,4 +134,38 @@ class ActionOutOfScope(Action):
                         SlotSet("failed_answers", 0),
                     ]
         dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
+# What a thank-you or a yes looks like; anything else the NLU put there is a question
+# ("und wo ist tanken am billigsten" was once taken for thanks, "?????" for yes).
+_THANKS = re.compile(
+    r"dank|merci|thx|thanks|super|toll|prima|klasse|perfekt|wunderbar|spitze|gut|hilfreich|"
+    r"nett|lieb|👍|🙏|😊|☺|❤|♥",
+    re.IGNORECASE,
+)
+_LETTER_OR_THUMB = re.compile(r"[^\W\d_]|👍", re.UNICODE)
+_ACKNOWLEDGEMENTS = {"thanks": "utter_youre_welcome", "affirm": "utter_affirm_ack"}
+
+
+class ActionAcknowledge(Action):
+    """ "Danke" and "ja" out of context are acknowledged; a message the NLU only took for
+    one of them is answered as a question (the search then says what it knows)."""
+
+    def name(self) -> str:
+        return "action_acknowledge"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = _text(tracker)
+        intent = str((tracker.latest_message.get("intent") or {}).get("name") or "")
+        fits = text.startswith("/") or (
+            bool(_LETTER_OR_THUMB.search(text))
+            and not looks_like_howto(text)
+            and (intent != "thanks" or bool(_THANKS.search(text)))
+        )
+        if not fits:
+            return [FollowupAction("action_answer_howto")]
+        dispatcher.utter_message(response=_ACKNOWLEDGEMENTS.get(intent, "utter_affirm_ack"))
         return []

@@ -149,3 +149,22 @@ def looks_like_howto(text: str) -> bool:
     """Whether the message asks how to do something ("Wie kann ich in der Bücherei
     drucken?") rather than where to go ("Wo kann ich drucken?")."""
     return bool(_HOWTO.search(text.lower()))
+
+
+# A follow-up that leans on what was just said ("Und kann ich da auch scannen?", "Ist
+# das sicher?", "wann fährt da der bus hin"): short, and pointing back.
+_POINTS_BACK = re.compile(
+    r"^\W*(und|aber|auch|geht das|ist das|kann man das|muss ich da)\b"
+    r"|\b(da|dort|damit|dabei|davon|dafür|darauf|dahin|so (eine?|einer|einem|was)|das auch)\b"
+)
+FOLLOW_UP_MAX_WORDS = 14
+
+
+def context_query(text: str, article_id: str | None) -> str | None:
+    """The question with the topic of the article just answered, for a short follow-up
+    that points back to it; None when the text stands on its own."""
+    if not article_id or len(text.split()) > FOLLOW_UP_MAX_WORDS:
+        return None
+    if not _POINTS_BACK.search(text.lower()):
+        return None
+    return f"{text} ({article_id.replace('-', ' ')})"

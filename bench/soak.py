@@ -150,7 +150,10 @@ class Soak:
         """Send for ``seconds``; returns windows of ``length`` seconds (the last may be
         shorter) with their samples and the resources measured at their ends."""
         windows = [Window(k * length) for k in range(math.ceil(seconds / length))]
-        limits = httpx.Limits(max_connections=400)
+        # Idle connections are closed by the client after 1 s, well before uvicorn's
+        # 5-second keep-alive ends them: reusing a connection the server is closing at
+        # that moment fails with a ReadError that no real browser would report.
+        limits = httpx.Limits(max_connections=400, keepalive_expiry=1.0)
         async with httpx.AsyncClient(timeout=TURN_TIMEOUT, limits=limits) as http:
             poller = asyncio.create_task(self.inbox.poll())
             self._began = time.monotonic()

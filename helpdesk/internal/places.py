@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +20,7 @@ from helpdesk.internal.auth import require_internal_caller
 from helpdesk.places.details import DetailAnswer, describe
 from helpdesk.places.geo import Resolution
 from helpdesk.places.models import Place
-from helpdesk.places.needs import UnknownNeed
+from helpdesk.places.needs import UnknownNeed, get_needs
 from helpdesk.places.record import TargetGroup
 from helpdesk.places.routing import RoutedPlace
 from helpdesk.places.service import (
@@ -46,6 +46,18 @@ class RouteIn(BaseModel):
     postcode: str | None = Field(default=None, max_length=10)
     text: str = Field(default="", max_length=4000)
     need: str | list[str] = Field(default_factory=list, description="need key(s), e.g. kurs")
+
+    @field_validator("need")
+    @classmethod
+    def _known_needs(cls, value: str | list[str]) -> str | list[str]:
+        """An unknown need key is a 422 in FastAPI's documented validation shape."""
+        catalogue = get_needs().entries
+        keys = [value] if isinstance(value, str) else value[:10]
+        unknown = next((key for key in keys if key not in catalogue), None)
+        if unknown is not None:
+            raise ValueError(f"unbekannter Bedarf: {unknown[:40]}")
+        return value
+
     wheelchair: bool = False
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
     target_group: TargetGroup | None = None

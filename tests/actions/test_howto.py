@@ -291,3 +291,42 @@ async def test_a_previous_article_is_remembered_for_zurueck(monkeypatch):
     )
     assert events[0] == SlotSet("previous_article", "x")
     assert SlotSet("current_article", "foto") in events
+
+
+class ContextApp(FakeApp):
+    """Unsure for the bare follow-up, sure once the topic of the last answer is added."""
+
+    def __init__(self) -> None:
+        super().__init__([PHOTO])
+        self.records: list[bool] = []
+
+    async def answer_question(
+        self,
+        question: str,
+        *,
+        sender: str | None = None,
+        stadtbezirk: str | None = None,
+        record: bool = True,
+    ) -> KnowledgeResult:
+        self.queries.append(question)
+        self.records.append(record)
+        if "(" in question:
+            return KnowledgeResult("answer", [PHOTO])
+        return KnowledgeResult("choices", [SMS, SPAM])
+
+
+async def test_an_unsure_follow_up_is_searched_again_with_the_topic_of_the_last_answer(
+    monkeypatch,
+):
+    app = ContextApp()
+    monkeypatch.setattr(howto, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    t = tracker("und geht das auch mit dem tablet?", slots={"current_article": "foto-machen"})
+    events = await howto.ActionAnswerHowto().run(dispatcher, t, {})
+    assert app.queries == [
+        "und geht das auch mit dem tablet?",
+        "und geht das auch mit dem tablet? (foto machen)",
+    ]
+    assert app.records == [True, False]  # the second look records nothing
+    assert dispatcher.messages[0]["custom"]["article_id"] == "foto"
+    assert SlotSet("current_article", "foto") in events

@@ -394,3 +394,13 @@ async def test_a_call_wish_with_the_district_asks_for_the_number(app: FakeApp) -
         text, CollectingDispatcher(), tracker(text, "inform"), {}
     )
     assert result["handoff_bezirk"] == "Aplerbeck" and result["handoff_type"] == "rueckruf"
+
+
+async def test_a_question_the_nlu_took_for_a_request_for_a_person_is_searched() -> None:
+    """No person and no help word in it: the how-to action answers or says it cannot."""
+    dispatcher = CollectingDispatcher()
+    t = tracker("kann ich meine katze zwei tage allein lassen", "request_human")
+    events = await human.ActionStartHandoff().run(dispatcher, t, {})
+    assert dispatcher.messages == [] and events == [FollowupAction("action_answer_howto")]
+    said, _ = await _start(tracker("kann ich bitte mit einem menschen sprechen", "request_human"))
+    assert said == ["utter_handoff_intro_request"]

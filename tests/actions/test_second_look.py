@@ -168,3 +168,33 @@ async def test_an_incident_or_a_place_wish_is_not_out_of_scope(app: FakeApp) -> 
     text = "Ich lebe seit vierzig Jahren in Mengede und suche Hilfe mit meinem Tablet"
     _messages, events = await out_of_scope(text)
     assert SlotSet("stadtbezirk", "Mengede") in events and app.routes
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "response"),
+    [
+        ("vielen dank, das war hilfreich", "thanks", "utter_youre_welcome"),
+        ("👍", "affirm", "utter_affirm_ack"),
+        ("ja gut", "affirm", "utter_affirm_ack"),
+    ],
+)
+async def test_thanks_and_yes_are_acknowledged(text: str, intent: str, response: str) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await second_look.ActionAcknowledge().run(dispatcher, tracker(text, intent), {})
+    assert [m["response"] for m in dispatcher.messages] == [response] and events == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("und wo ist parken am günstigsten", "thanks"),
+        ("?????", "affirm"),
+        ("ja wie geht das", "affirm"),
+    ],
+)
+async def test_a_message_only_taken_for_thanks_or_yes_is_answered_as_a_question(
+    text: str, intent: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await second_look.ActionAcknowledge().run(dispatcher, tracker(text, intent), {})
+    assert dispatcher.messages == [] and events == [FollowupAction("action_answer_howto")]

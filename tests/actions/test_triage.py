@@ -83,3 +83,13 @@ def test_a_worry_about_money_is_no_incident_but_a_threat_stays_one() -> None:
     assert triage.incident_topic(worry) is None
     assert triage.asks_how_to("Ich habe Sorge. Wie fange ich mit der Banking-App an?")
     assert triage.incident_topic("Ich habe Angst, dass er die Bilder verschickt, er erpresst mich")
+
+
+def test_a_short_follow_up_that_points_back_is_searched_with_the_topic() -> None:
+    assert (
+        triage.context_query("und geht da auch kopieren?", "drucken-in-der-bibliothek")
+        == "und geht da auch kopieren? (drucken in der bibliothek)"
+    )
+    # A question that stands on its own, or nothing answered before: searched as it is.
+    assert triage.context_query("wie mache ich ein foto", "drucken-in-der-bibliothek") is None
+    assert triage.context_query("und geht da auch kopieren?", None) is None

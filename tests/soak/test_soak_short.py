@@ -1,7 +1,10 @@
 """The short soak of `make test`: 3 minutes of the mixed load of ``bench/soak.py``.
 
 Its own stack (actions, Rasa, app, fake Twilio) on free ports. It runs beside the other
-test groups, so the latency bound is relative and has a floor (docs/benchmarks.md, "Soak").
+test groups on the same cores, so the latency bound is relative and has a floor, and the
+rate is 3 requests/s instead of the long run's 5: at 5/s the stack, starved by the
+neighbours' busiest minutes, sat at the edge of saturation, where a few seconds of
+Chromium start-up beside it doubled the p95 of one minute (docs/benchmarks.md, "Soak").
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from helpdesk.cli import processes
 from tests.ports import closed_port
 
 MINUTES = 3
-RATE = 5.0
+RATE = 3.0
 
 
 @pytest.mark.soak

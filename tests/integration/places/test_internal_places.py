@@ -108,7 +108,9 @@ def test_need_may_be_one_key(client: TestClient) -> None:
 def test_unknown_need_is_a_422(client: TestClient) -> None:
     response = client.post("/internal/places/route", json={"need": ["fliegen"]}, headers=AUTH)
     assert response.status_code == 422
-    assert "unbekannter Bedarf" in response.json()["detail"]
+    # FastAPI's documented validation shape (a list of errors), as the schema says.
+    (error,) = response.json()["detail"]
+    assert "unbekannter Bedarf: fliegen" in error["msg"] and error["loc"][-1] == "need"
 
 
 @pytest.mark.parametrize(
