@@ -4,7 +4,7 @@
 #   rasa   Rasa's own NLU and story tests, then the action and botserver tests (.venv-bot)
 #          and the 3-minute soak (tests/soak, .venv; bench/soak.py)
 #   e2e    pytest tests/e2e: the real processes (mostly waiting on Rasa and the app)
-#   fast   pytest tests/unit tests/integration (SQLite and PostgreSQL), two xdist workers
+#   fast   pytest tests/unit tests/integration (SQLite and PostgreSQL)
 #
 # Each group writes var/test-logs/<group>.log; a failed group's log is printed in
 # full, the others' last lines. Exit status 1 if any group failed. PYTEST_ARGS is
@@ -25,7 +25,7 @@ run_group() {
 # shellcheck disable=SC2086
 run_group rasa bash -c 'make --no-print-directory bot-test && .venv-bot/bin/python -m pytest -c tests/actions/pytest.ini tests/actions tests/botserver -q && .venv/bin/pytest tests/soak -q -s' &
 run_group e2e .venv/bin/pytest tests/e2e ${PYTEST_ARGS:-} &
-run_group fast .venv/bin/pytest -n 2 --dist loadfile tests/unit tests/integration ${PYTEST_ARGS:-} &
+run_group fast .venv/bin/pytest tests/unit tests/integration ${PYTEST_ARGS:-} &
 wait
 
 failed=0
