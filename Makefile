@@ -21,13 +21,8 @@ run: install ## Install what is missing, train if the data changed, start everyt
 	$(MAKE) --no-print-directory -j2 train knowledge
 	$(DIODO) run
 
-test: install ## Install what is missing and run every test
-	$(MAKE) --no-print-directory -j4 train knowledge browser axe
-	$(VENV)/bin/ruff check helpdesk knowledge actions botserver tests bench
-	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/mypy
-	$(DIODO) knowledge check
-	$(BOT_VENV)/bin/rasa data validate --config config.yml --domain bot/domain --data bot/data --fail-on-warnings
+test: ## Install what is missing and run every test (lint, types and data checks included)
+	@# Each part starts as soon as what it needs is there (tools/run-tests.sh).
 	PYTEST_ARGS="$(PYTEST_ARGS)" tools/run-tests.sh
 
 install: $(VENV)/.installed $(BOT_VENV)/.installed ## Create both Python environments from the lock files
@@ -48,7 +43,7 @@ $(BOT_VENV)/.installed: requirements/bot.lock requirements/bot-test.lock
 train: install ## Train the Rasa model if config, domain or data changed
 	$(DIODO) train
 
-knowledge: install ## Check the articles and pre-build the search index (cached in var/cache)
+knowledge: $(VENV)/.installed ## Check the articles and pre-build the search index (cached in var/cache)
 	$(DIODO) knowledge warm
 
 browser: ## Make sure Debian's Chromium is there for the browser tests

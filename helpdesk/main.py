@@ -42,6 +42,7 @@ from helpdesk.privacy.tracker import RasaTracker
 from helpdesk.settings import Settings, get_settings
 from helpdesk.simulator import web as simulator_web
 from helpdesk.simulator.service import SimulatorRefused, check_allowed
+from helpdesk.staff import passwords
 from helpdesk.staff import web as staff_web
 from helpdesk.tickets import service as tickets
 from helpdesk.tickets import web as tickets_web
@@ -86,6 +87,10 @@ def _check(settings: Settings) -> None:
         check_allowed(enabled=settings.simulator, env=settings.env)
     except SimulatorRefused as exc:
         raise ConfigurationError(str(exc)) from exc
+    try:
+        passwords.check_cost(settings.password_hash_cost, settings.env)
+    except passwords.CostRefused as exc:
+        raise ConfigurationError(str(exc)) from exc
 
 
 def load_knowledge(settings: Settings) -> KnowledgeBase:
@@ -95,6 +100,7 @@ def load_knowledge(settings: Settings) -> KnowledgeBase:
     embeds every article (about a minute for 80 on 2 cores; `diodo knowledge warm`
     does it ahead), a warm one takes well under a second.
     """
+    lemmas.use_cache(settings.knowledge_cache_dir)
     embedder = (
         semantic.optional_embedder(str(settings.knowledge_cache_dir))
         if settings.knowledge_semantic
@@ -113,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Nothing starts until the lifespan runs."""
     settings = settings or get_settings()
     _check(settings)
+    passwords.use_cost(settings.password_hash_cost)
     keys = Keyring.from_settings(settings)
     recorder = Recorder()  # this process's counters for /metrics
     register_privacy_hooks(keys, closed_ticket_days=settings.ticket_retention_days)

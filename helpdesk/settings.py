@@ -144,6 +144,13 @@ class Settings(BaseSettings):
         "start-up with DIODO_ENV=production. See docs/operations.md.",
     )
 
+    password_hash_cost: Literal["standard", "test"] = Field(
+        default="standard",
+        description="Cost of staff password hashes (DIODO_PASSWORD_HASH_COST). standard: "
+        "argon2id t=3, 64 MiB (RFC 9106). test: a cheap hash for the test suite only, "
+        "refused at start-up with DIODO_ENV=production.",
+    )
+
     places_seed_example_data: bool = Field(
         default=True,
         description="At start-up, load the shipped example places if the registry is empty.",

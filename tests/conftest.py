@@ -14,6 +14,13 @@ from sqlalchemy.engine import make_url
 
 from helpdesk import migrate
 from helpdesk.db import Base, Database
+from helpdesk.staff import passwords
+
+# Staff passwords are hashed cheaply in tests (argon2id t=1, 1 MiB instead of t=3,
+# 64 MiB): the suite signs in thousands of times. The app processes the tests start
+# inherit it; tests of the standard cost switch to it themselves.
+os.environ.setdefault("DIODO_PASSWORD_HASH_COST", "test")
+passwords.use_cost(os.environ["DIODO_PASSWORD_HASH_COST"])
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DIODO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

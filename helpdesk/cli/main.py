@@ -18,6 +18,7 @@ from helpdesk.privacy.cli import register_cli as register_privacy_cli
 from helpdesk.settings import REPO_ROOT, Settings, get_settings
 from helpdesk.simulator import cli as simulator_cli
 from helpdesk.simulator.service import SimulatorRefused
+from helpdesk.staff import passwords
 from helpdesk.staff.cli import register_cli as register_staff_cli
 
 
@@ -31,7 +32,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         # The simulator's demo channels call the app's own stand-ins at app_url.
         simulator_env = simulator_cli.run_env(settings, app_url)
-    except SimulatorRefused as exc:
+        passwords.check_cost(settings.password_hash_cost, settings.env)
+    except (SimulatorRefused, passwords.CostRefused) as exc:
         print(f"Start-up refused: {exc}", file=sys.stderr)
         return 2
     if not processes.MODEL_PATH.exists():

@@ -4,7 +4,6 @@ tickets. Safe with several app processes: the once-row of each mail is the claim
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import smtplib
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from datetime import datetime
 from helpdesk.db import Database, utcnow
 from helpdesk.notifications import service
 from helpdesk.notifications.smtp import Mailer
+from helpdesk.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +42,16 @@ class NotificationJob:
         self._db = db
         self._mailer = mailer
         self._public_url = public_url
-        self._interval = interval_seconds
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("notifications", self._round, interval_seconds)
 
     def start(self) -> None:
         """Start on the running loop."""
-        self._task = asyncio.create_task(self._run(), name="notifications")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        """Stop the task."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop after the round in progress (its attempts are recorded)."""
+        await self._periodic.stop()
 
     def run_once(self) -> RoundReport:
         """Claim the due events, mail each one; blocking (the job runs it in a thread)."""
@@ -113,12 +109,5 @@ class NotificationJob:
         with self._db.session() as session:
             service.mark_sent(session, claim.row_id, self._clock(), len(recipients))
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.run_once)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("notifications: round failed; retrying")
-            await asyncio.sleep(self._interval)
+    async def _round(self) -> None:
+        await asyncio.to_thread(self.run_once)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from helpdesk.db import Database, utcnow
+from helpdesk.periodic import Periodic
 from helpdesk.privacy.erasure import finish_erasures
 from helpdesk.privacy.retention import RetentionReport, apply_retention
 from helpdesk.privacy.tracker import RasaTracker
@@ -33,22 +33,20 @@ class PrivacyJob:
         self._db = db
         self._tracker = tracker
         self._days = retention_days
-        self._sweep = sweep_seconds
         self._retention_every = retention_interval_seconds
         self._empty_web_hours = empty_web_session_hours
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._next_retention: float | None = None
+        self._periodic = Periodic("privacy", self._round, sweep_seconds)
 
     def start(self) -> None:
         """Start on the running loop."""
-        self._task = asyncio.create_task(self._run(), name="privacy")
+        self._next_retention = None
+        self._periodic.start()
 
     async def stop(self) -> None:
-        """Stop the task."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop after the sweep in progress (an erasure is never left half done)."""
+        await self._periodic.stop()
 
     def sweep(self) -> int:
         """Finish the erasures that are due; returns how many."""
@@ -68,19 +66,11 @@ class PrivacyJob:
         log.info("privacy: retention (%d days) erased %s", self._days, report.counts)
         return report
 
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_retention = loop.time()
-        while True:
-            try:
-                finished = await asyncio.to_thread(self.sweep)
-                if finished:
-                    log.info("privacy: %d erasure(s) finished", finished)
-                if loop.time() >= next_retention:
-                    next_retention = loop.time() + self._retention_every
-                    await asyncio.to_thread(self.retention)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("privacy: job failed; retrying")
-            await asyncio.sleep(self._sweep)
+    async def _round(self) -> None:
+        now = asyncio.get_running_loop().time()
+        finished = await asyncio.to_thread(self.sweep)
+        if finished:
+            log.info("privacy: %d erasure(s) finished", finished)
+        if self._next_retention is None or now >= self._next_retention:
+            self._next_retention = now + self._retention_every
+            await asyncio.to_thread(self.retention)

@@ -14,7 +14,7 @@ from typing import Any
 from helpdesk import migrate
 from helpdesk.db import Database
 from helpdesk.settings import Settings
-from helpdesk.staff import accounts, audit, two_factor
+from helpdesk.staff import accounts, audit, passwords, two_factor
 from helpdesk.staff.messages import error_text
 from helpdesk.staff.passwords import PasswordRuleError
 from helpdesk.staff.principal import Role
@@ -54,6 +54,11 @@ def _password_source(parser: argparse.ArgumentParser) -> None:
 
 def _database(args: argparse.Namespace) -> Database:
     settings = Settings()
+    try:
+        passwords.check_cost(settings.password_hash_cost, settings.env)
+    except passwords.CostRefused as exc:
+        raise SystemExit(str(exc)) from exc
+    passwords.use_cost(settings.password_hash_cost)
     url = args.url or settings.database_url
     if settings.auto_migrate:
         migrate.upgrade(url)

@@ -12,8 +12,35 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # argon2 takes any length; this bounds the work a request can cause
 
-# argon2-cffi's defaults are RFC 9106's "low memory" profile (argon2id, t=3, m=64 MiB, p=4).
-_hasher = PasswordHasher()
+# The cost of a hash. "standard" is argon2-cffi's default, RFC 9106's "low memory"
+# profile (argon2id, t=3, m=64 MiB, p=4): about 0.17 s per hash on one core. "test"
+# (t=1, m=1 MiB, p=1) exists for the test suite, which signs in thousands of times;
+# it is refused at start-up with DIODO_ENV=production (DIODO_PASSWORD_HASH_COST).
+COSTS = {
+    "standard": PasswordHasher(),
+    "test": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+}
+_hasher = COSTS["standard"]
+
+
+class CostRefused(RuntimeError):
+    """The test cost was asked for in production."""
+
+
+def check_cost(cost: str, env: str) -> None:
+    """Raise ``CostRefused`` for any cost but the standard one with DIODO_ENV=production."""
+    if cost != "standard" and env == "production":
+        raise CostRefused(
+            f"DIODO_PASSWORD_HASH_COST={cost} is for the test suite only; it is not allowed "
+            "with DIODO_ENV=production."
+        )
+
+
+def use_cost(cost: str) -> None:
+    """Hash new passwords with the named cost from now on (``COSTS``); a hash made with
+    another cost still verifies and is renewed at the next sign-in."""
+    global _hasher
+    _hasher = COSTS[cost]
 
 
 class PasswordRuleError(ValueError):

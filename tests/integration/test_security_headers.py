@@ -163,7 +163,7 @@ def test_api_docs_load_nothing_from_another_host(client: TestClient) -> None:
 
 
 def test_production_serves_no_api_docs(tmp_path: Path) -> None:
-    with TestClient(_app(tmp_path, env="production")) as client:
+    with TestClient(_app(tmp_path, env="production", password_hash_cost="standard")) as client:
         for path in ("/docs", "/redoc", "/openapi.json", "/docs/assets/swagger-ui-bundle.js"):
             response = client.get(path)
             assert response.status_code == 404, path

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +17,13 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from helpdesk.channels.limits import OpenPoll
-from helpdesk.conversations.models import Contact, InboundMessage
+from helpdesk.conversations.models import (
+    Contact,
+    Conversation,
+    InboundMessage,
+    OutboundMessage,
+    OutboundStatus,
+)
 from helpdesk.db import Database
 from helpdesk.main import create_app
 from helpdesk.settings import Settings
@@ -141,12 +148,30 @@ def _open_polls(db: Database) -> int:
 
 
 def _long_poll(pool: ThreadPoolExecutor, client: TestClient, auth: dict[str, str]) -> Future[int]:
-    """A poll that waits 2 s (after the replies there are already, such as a holding reply)."""
+    """A poll that waits (after the replies there are already, such as a holding reply)
+    until :func:`_answer_everyone` ends it; its 25 s (the most allowed) are far beyond
+    a slow machine's step."""
     cursor = client.get("/api/webchat/replies", headers=auth).json()["cursor"]
-    params = {"after": cursor, "wait": 2}
+    params = {"after": cursor, "wait": 25}
     return pool.submit(
         lambda: client.get("/api/webchat/replies", params=params, headers=auth).status_code
     )
+
+
+def _answer_everyone(db: Database) -> None:
+    """A delivered reply in every conversation: each waiting poll returns with it."""
+    now = datetime.now(UTC)
+    with db.session() as session:
+        for conversation in session.scalars(select(Conversation)):
+            session.add(
+                OutboundMessage(
+                    conversation_id=conversation.id,
+                    channel=conversation.channel,
+                    text="Antwort",
+                    status=OutboundStatus.SENT,
+                    sent_at=now,
+                )
+            )
 
 
 def _until(condition: object, timeout: float = 10.0) -> None:
@@ -173,6 +198,7 @@ def test_open_long_polls_are_limited_per_session_and_per_address(
         crowded = client.get("/api/webchat/replies", params={"wait": 1}, headers=third)
         _refused(crowded, "limit_web_polls")
         assert client.get("/api/webchat/replies", headers=third).status_code == 200
+        _answer_everyone(db)
         assert [future.result() for future in waiting] == [200, 200]
     assert _open_polls(db) == 0
     again = client.get("/api/webchat/replies", params={"wait": 0.2}, headers=first)
@@ -200,6 +226,7 @@ def test_limits_hold_across_two_app_instances_on_one_database(
         _refused(
             two.get("/api/webchat/replies", params=crowded, headers=citizen), "limit_web_polls"
         )
+        _answer_everyone(db)
         assert waiting.result() == 200
     assert _stored(db) == 3
 
@@ -207,7 +234,7 @@ def test_limits_hold_across_two_app_instances_on_one_database(
 def test_an_interval_of_zero_switches_a_limit_off_even_when_clocks_cross(db: Database) -> None:
     """Benches and tests set interval 0: two requests whose clocks were read in the
     other order than they took the lock must not see a "full" bucket."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from helpdesk.channels.limits import Rate, take
 

@@ -68,11 +68,18 @@ def test_the_app_refuses_to_start_with_the_simulator_in_production(tmp_path: Pat
     create_app(_settings(tmp_path, simulator=True, env="demo"))
 
 
+def test_the_test_password_cost_is_refused_in_production(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match=r"DIODO_PASSWORD_HASH_COST=test .*production"):
+        create_app(_settings(tmp_path, password_hash_cost="test", env="production"))
+    create_app(_settings(tmp_path, password_hash_cost="standard", env="production"))
+
+
 def test_diodo_run_refuses_the_simulator_in_production_before_starting_anything(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(cli_main, "ensure_local_secrets", lambda: [])
     monkeypatch.setenv("DIODO_ENV", "production")
+    monkeypatch.setenv("DIODO_PASSWORD_HASH_COST", "standard")
     monkeypatch.setenv("DIODO_SIMULATOR", "true")
     started: list[str] = []
     monkeypatch.setattr(processes, "start_actions", lambda *a, **k: started.append("x"))

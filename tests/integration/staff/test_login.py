@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from helpdesk.db import Database
+from helpdesk.staff import passwords
 from helpdesk.staff.models import AuditEntry, StaffSession, StaffUser
 from helpdesk.staff.principal import Role
 from tests.integration.staff.conftest import Clock
@@ -196,7 +198,10 @@ def test_deactivated_account_loses_its_session(client: TestClient, db: Database)
     assert _post_login(client, "helga", PASSWORD).status_code == 401  # type: ignore[attr-defined]
 
 
-def test_login_renews_a_hash_made_with_old_parameters(client: TestClient, db: Database) -> None:
+def test_login_renews_a_hash_made_with_old_parameters(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(passwords, "_hasher", passwords.COSTS["standard"])
     create_staff(db, "helga", Role.HELPER, password=PASSWORD)
     old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     with db.session() as session:

