@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -93,22 +94,40 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError(str(exc)) from exc
 
 
+# Built article indexes of this process, by directory and search kind. A served process
+# builds one; the test suite builds hundreds of apps in one process (0.3 s each).
+_built: dict[tuple[str, bool, str], KnowledgeBase] = {}
+_built_lock = threading.Lock()
+
+
 def load_knowledge(settings: Settings) -> KnowledgeBase:
     """The article index, hybrid (lexical + e5 embeddings) unless switched off.
 
     Article vectors are cached by content under ``knowledge_cache_dir``: a cold start
     embeds every article (about a minute for 80 on 2 cores; `diodo knowledge warm`
-    does it ahead), a warm one takes well under a second.
+    does it ahead), a warm one takes well under a second. An index this process built
+    before for the same directory is reused after a check for changed files.
     """
+    directory = settings.knowledge_dir or default_articles_dir()
+    key = (str(directory), settings.knowledge_semantic, str(settings.knowledge_cache_dir))
+    with _built_lock:
+        built = _built.get(key)
+        if built is not None:
+            built.reload_if_changed()
+            return built
+        knowledge = _build_knowledge(settings, directory)
+        _built[key] = knowledge
+        return knowledge
+
+
+def _build_knowledge(settings: Settings, directory: Path) -> KnowledgeBase:
     lemmas.use_cache(settings.knowledge_cache_dir)
     embedder = (
         semantic.optional_embedder(str(settings.knowledge_cache_dir))
         if settings.knowledge_semantic
         else None
     )
-    knowledge = KnowledgeBase.from_directory(
-        settings.knowledge_dir or default_articles_dir(), embedder=embedder
-    )
+    knowledge = KnowledgeBase.from_directory(directory, embedder=embedder)
     lemmas.warm_up()
     if embedder is not None:
         semantic.warm_up(embedder)
