@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = {
     "dialogues": ROOT / "tests" / "heldout" / "dialogues.yml",
     "knowledge": ROOT / "bench" / "data" / "knowledge_heldout_2.yml",
+    "knowledge_3": ROOT / "bench" / "data" / "knowledge_heldout_3.yml",
 }
 
 
@@ -28,9 +29,10 @@ def _held_out_sentences() -> set[str]:
     path = HELD_OUT["dialogues"]
     for dialogue in yaml.safe_load(path.read_text(encoding="utf-8"))["dialogues"]:
         sentences.update(_key(str(turn["say"])) for turn in dialogue["turns"])
-    path = HELD_OUT["knowledge"]
-    for question in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]:
-        sentences.add(_key(str(question["q"])))
+    for name in ("knowledge", "knowledge_3"):
+        path = HELD_OUT[name]
+        for question in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]:
+            sentences.add(_key(str(question["q"])))
     # Short control words ("ja", "hörde", "mensch") are the same everywhere.
     return {s for s in sentences if len(s.split()) >= 3}
 
