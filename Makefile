@@ -70,11 +70,11 @@ $(AXE_JS): tools/axe/package.json tools/axe/package-lock.json
 	cd var/axe && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-lint: install ## Ruff and the layer contracts
+lint: $(VENV)/.installed ## Ruff and the layer contracts
 	$(VENV)/bin/ruff check helpdesk knowledge actions botserver tests bench
 	$(VENV)/bin/lint-imports --no-cache
 
-typecheck: install ## mypy (strict) on helpdesk and knowledge
+typecheck: $(VENV)/.installed ## mypy (strict) on helpdesk and knowledge
 	$(VENV)/bin/mypy
 
 validate: install ## rasa data validate

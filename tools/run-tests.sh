@@ -71,8 +71,7 @@ if ! passed app-env; then
   exit 1
 fi
 
-run_group checks bash -c '.venv/bin/ruff check helpdesk knowledge actions botserver tests bench &&
-  .venv/bin/lint-imports --no-cache && .venv/bin/mypy && .venv/bin/diodo knowledge check' &
+run_group checks bash -c "$MAKE lint typecheck && .venv/bin/diodo knowledge check" &
 run_group knowledge $MAKE knowledge &
 # The Rasa side: train once the Rasa environment is there; Chromium and axe-core meanwhile.
 ( if passed bot-env; then run_group model $MAKE train browser axe; else skipped model bot-env; fi ) &
@@ -83,9 +82,7 @@ run_group knowledge $MAKE knowledge &
 if passed model && passed knowledge; then
   # shellcheck disable=SC2086
   run_group e2e .venv/bin/pytest tests/e2e ${PYTEST_ARGS:-} &
-  run_group rasa bash -c '.venv-bot/bin/rasa data validate --config config.yml \
-      --domain bot/domain --data bot/data --fail-on-warnings &&
-    make --no-print-directory bot-test &&
+  run_group rasa bash -c 'make --no-print-directory validate bot-test &&
     .venv-bot/bin/python -m pytest -c tests/actions/pytest.ini tests/actions tests/botserver -q &&
     .venv/bin/pytest tests/soak -q -s' &
 else
