@@ -29,7 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge import KnowledgeBase, default_articles_dir  # noqa: E402
-from knowledge.articles import Article, ArticleError, is_article_file, load_article  # noqa: E402
+from knowledge.articles import (  # noqa: E402
+    Article,
+    ArticleError,
+    is_article_file,
+    load_article,
+    load_out_of_scope,
+)
 from knowledge.normalize import tokenize, tokenize_without_lemmas  # noqa: E402
 from knowledge.search import Mode  # noqa: E402
 
@@ -161,6 +167,11 @@ def main() -> None:
     parser.add_argument("--no-semantic", action="store_true", help="lexical rankings only")
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument(
+        "--no-out-of-scope",
+        action="store_true",
+        help="leave out the hybrid ranking with the directory's out_of_scope.yml",
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="OpenMP threads of the e5 engine (default 1)"
     )
     args = parser.parse_args()
@@ -201,6 +212,14 @@ def main() -> None:
         rankings.append(("semantic", semantic))
         for mode in modes:
             rankings.append((mode, KnowledgeBase(articles, tokenize, fresh(), mode)))
+        if not args.no_out_of_scope:
+            scope = load_out_of_scope(args.dir)
+            rankings.append(
+                (
+                    f"hybrid+scope ({len(scope)})",
+                    KnowledgeBase(articles, tokenize, fresh(), "hybrid", out_of_scope=scope),
+                )
+            )
         print(f"hybrid index rebuilt (vectors cached) in {time.perf_counter() - start:.2f} s")
 
     print()

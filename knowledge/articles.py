@@ -118,6 +118,55 @@ def is_article_file(name: str) -> bool:
     return name.endswith(".md") and not name.startswith(".")
 
 
+OUT_OF_SCOPE_FILE = "out_of_scope.yml"
+OUT_OF_SCOPE_MAX_CHARS = 200
+
+
+def load_out_of_scope(directory: Path | str) -> tuple[str, ...]:
+    """Questions the articles do not answer (``out_of_scope.yml`` beside the articles).
+
+    The file maps a topic name to a list of questions; a missing file means none.
+
+    Args:
+        directory: The articles' directory.
+
+    Returns:
+        The questions, in file order.
+
+    Raises:
+        ArticleError: If the file is unreadable or not a mapping of topics to lists of
+            short, non-empty questions.
+    """
+    path = Path(directory) / OUT_OF_SCOPE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArticleError(f"{OUT_OF_SCOPE_FILE}: cannot read file: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ArticleError(f"{OUT_OF_SCOPE_FILE}: not valid YAML: {exc}") from None
+    topics = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(topics, dict):
+        raise ArticleError(f"{OUT_OF_SCOPE_FILE}: needs 'topics:' with a list per topic")
+    questions: list[str] = []
+    for topic, items in topics.items():
+        if not isinstance(items, list) or not items:
+            raise ArticleError(f"{OUT_OF_SCOPE_FILE}: topic {topic!r} needs a list of questions")
+        for item in items:
+            if not isinstance(item, str) or not item.strip():
+                raise ArticleError(f"{OUT_OF_SCOPE_FILE}: topic {topic!r} has an empty entry")
+            if len(item) > OUT_OF_SCOPE_MAX_CHARS:
+                raise ArticleError(
+                    f"{OUT_OF_SCOPE_FILE}: topic {topic!r}: question longer than "
+                    f"{OUT_OF_SCOPE_MAX_CHARS} characters"
+                )
+            questions.append(item.strip())
+    return tuple(dict.fromkeys(questions))
+
+
 def load_directory(path: Path | str) -> list[Article]:
     """Load every ``*.md`` article in a directory and check them as a set.
 

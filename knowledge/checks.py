@@ -11,7 +11,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from knowledge.articles import Article, ArticleError, is_article_file, load_article
+from knowledge.articles import (
+    OUT_OF_SCOPE_FILE,
+    Article,
+    ArticleError,
+    is_article_file,
+    load_article,
+    load_out_of_scope,
+)
 from knowledge.normalize import fold
 
 MAX_TITLE_LENGTH = 80
@@ -48,7 +55,22 @@ def check_directory(directory: Path | str) -> tuple[list[Article], list[str]]:
     for article in articles:
         problems.extend(f"{article.path.name}: {p}" for p in check_lengths(article))
     problems.extend(check_set(articles))
+    problems.extend(check_out_of_scope(directory, articles))
     return articles, problems
+
+
+def check_out_of_scope(directory: Path | str, articles: Sequence[Article]) -> list[str]:
+    """The out-of-scope list loads and asks nothing an article lists as its question."""
+    try:
+        questions = load_out_of_scope(directory)
+    except ArticleError as exc:
+        return [str(exc)]
+    owners = {_question_key(q): article for article in articles for q in article.questions}
+    return [
+        f"{OUT_OF_SCOPE_FILE}: {question!r} is a question of {owners[key].path.name}"
+        for question in questions
+        if (key := _question_key(question)) in owners
+    ]
 
 
 def check_lengths(article: Article) -> list[str]:

@@ -23,7 +23,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from knowledge.articles import Article, ArticleError, is_article_file, load_directory
+from knowledge.articles import (
+    OUT_OF_SCOPE_FILE,
+    Article,
+    ArticleError,
+    is_article_file,
+    load_directory,
+    load_out_of_scope,
+)
 from knowledge.index import Index
 from knowledge.normalize import Tokenizer, tokenize
 from knowledge.ranking import (
@@ -76,6 +83,9 @@ class KnowledgeBase:
             `knowledge.semantic.default_embedder()`; None searches lexically only.
         mode: "lexical", "semantic" or "hybrid"; defaults to "hybrid" with an
             embedder and "lexical" without one.
+        out_of_scope: Questions no article answers; in hybrid mode a query nearer
+            to one of them than to every article gets "none" (`from_directory`
+            reads them from the directory's ``out_of_scope.yml``).
     """
 
     def __init__(
@@ -84,8 +94,10 @@ class KnowledgeBase:
         tokenizer: Tokenizer = tokenize,
         embedder: Embedder | None = None,
         mode: Mode | None = None,
+        out_of_scope: Sequence[str] = (),
     ) -> None:
         self._directory: Path | None = None
+        self._out_of_scope = tuple(out_of_scope)
         self._tokenizer = tokenizer
         self._embedder = embedder
         self.mode: Mode = mode or ("hybrid" if embedder is not None else "lexical")
@@ -131,6 +143,7 @@ class KnowledgeBase:
         kb._directory = Path(path)
         snapshot = _scan(kb._directory)  # before reading, so a change while reading shows
         articles = load_directory(kb._directory)
+        kb._out_of_scope = load_out_of_scope(kb._directory)
         if defer_embeddings and kb._embedder is not None and kb.mode != "lexical":
             kb._state = kb._build(articles, snapshot, generation=0, with_semantic=False)
             kb._background = threading.Thread(
@@ -155,6 +168,11 @@ class KnowledgeBase:
     def generation(self) -> int:
         """How many times the articles were reloaded since start."""
         return self._state.generation
+
+    @property
+    def out_of_scope(self) -> tuple[str, ...]:
+        """The questions no article answers that the search compares queries with."""
+        return self._out_of_scope
 
     def get(self, article_id: str) -> Article | None:
         """Return the article with this id, or None."""
@@ -188,8 +206,15 @@ class KnowledgeBase:
             similarities = state.semantic.similarities(query)
             return semantic_hits(state.index.articles, similarities, limit)
         if state.semantic.has_passages:
-            questions, passages = state.semantic.both_similarities(query)
-            return fused_hits(state.index.articles, matches, questions, passages, limit)
+            found = state.semantic.all_similarities(query)
+            return fused_hits(
+                state.index.articles,
+                matches,
+                found.questions,
+                found.passages,
+                limit,
+                out_of_scope=found.out_of_scope,
+            )
         similarities = state.semantic.similarities(query)
         return hybrid_hits(state.index.articles, matches, similarities, limit)
 
@@ -243,6 +268,7 @@ class KnowledgeBase:
                 return False  # another thread reloaded while we scanned
             try:
                 articles = load_directory(self._directory)
+                self._out_of_scope = load_out_of_scope(self._directory)
             except ArticleError as exc:
                 logger.error("knowledge articles not reloaded: %s", exc)
                 self.last_error = exc
@@ -298,7 +324,7 @@ class KnowledgeBase:
         try:
             from knowledge.semantic import SemanticIndex
 
-            return SemanticIndex(articles, self._embedder)
+            return SemanticIndex(articles, self._embedder, self._out_of_scope)
         except Exception:  # missing package, broken model: search on, lexically
             logger.exception("embeddings unavailable; knowledge search is lexical only")
             return None
@@ -309,7 +335,7 @@ def _scan(directory: Path) -> _Snapshot:
     entries = []
     with os.scandir(directory) as it:
         for entry in it:
-            if is_article_file(entry.name) and entry.is_file():
+            if (is_article_file(entry.name) or entry.name == OUT_OF_SCOPE_FILE) and entry.is_file():
                 stat = entry.stat()
                 entries.append((entry.name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
     return tuple(sorted(entries))

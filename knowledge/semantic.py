@@ -28,6 +28,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -322,6 +323,17 @@ def _can_embed_passages(embedder: Embedder) -> bool:
     return hasattr(embedder, "embed_passages")
 
 
+@dataclass(frozen=True)
+class Similarities:
+    """One query's cosines: best per article of its title and questions, best per
+    article of its answer passages, and the best to an out-of-scope question (-1
+    without any)."""
+
+    questions: list[float]
+    passages: list[float]
+    out_of_scope: float
+
+
 class SemanticIndex:
     """Cosine similarity of a query to every article (best of its texts).
 
@@ -330,7 +342,12 @@ class SemanticIndex:
         embedder: Turns texts into normalised vectors.
     """
 
-    def __init__(self, articles: Sequence[Article], embedder: Embedder) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        embedder: Embedder,
+        out_of_scope: Sequence[str] = (),
+    ) -> None:
         import numpy as np
 
         self._embedder = embedder
@@ -356,6 +373,10 @@ class SemanticIndex:
             if passages
             else None
         )
+        # Questions no article answers (knowledge/articles/out_of_scope.yml), embedded
+        # like article questions: a query nearer to them than to every article is
+        # out of scope.
+        self._out_of_scope = embedder.embed(list(out_of_scope)) if out_of_scope else None
         # Queries bypass the article cache: it would grow without end (and on disk).
         self._query_embedder = embedder.inner if isinstance(embedder, CachedEmbedder) else embedder
 
@@ -371,15 +392,25 @@ class SemanticIndex:
     def both_similarities(self, query: str) -> tuple[list[float], list[float]]:
         """Best cosine per article of its title and questions, and of its answer
         passages (all 0 without passages), from one query embedding."""
+        similarities = self.all_similarities(query)
+        return similarities.questions, similarities.passages
+
+    def all_similarities(self, query: str) -> Similarities:
+        """`both_similarities` and the best cosine to an out-of-scope question."""
         import numpy as np
 
         if self._size == 0 or not query.strip():
-            return [0.0] * self._size, [0.0] * self._size
+            return Similarities([0.0] * self._size, [0.0] * self._size, -1.0)
         vector = self._query_embedder.embed([query[:MAX_QUERY_CHARS]])[0]
+        out_of_scope = (
+            float((self._out_of_scope @ vector).max()) if self._out_of_scope is not None else -1.0
+        )
         best = np.full(self._size, -1.0, dtype=np.float32)
         np.maximum.at(best, self._owners, self._vectors @ vector)
         passages = np.zeros(self._size, dtype=np.float32)
         if self._passages is not None:
             passages.fill(-1.0)
             np.maximum.at(passages, self._passage_owners, self._passages @ vector)
-        return [float(value) for value in best], [float(value) for value in passages]
+        return Similarities(
+            [float(value) for value in best], [float(value) for value in passages], out_of_scope
+        )

@@ -53,6 +53,11 @@ def _training_sentences() -> set[str]:
         front = path.read_text(encoding="utf-8").split("---")[1]
         sentences.update(_key(str(q)) for q in yaml.safe_load(front).get("questions") or [])
     sentences.update(_key(line) for line in _nlu_test_lines())
+    scope = yaml.safe_load(
+        (ROOT / "knowledge" / "articles" / "out_of_scope.yml").read_text(encoding="utf-8")
+    )
+    for questions in scope["topics"].values():
+        sentences.update(_key(q) for q in questions)
     return sentences
 
 
