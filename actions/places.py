@@ -51,6 +51,22 @@ async def locate_in_message(tracker: Tracker) -> Location | None:
     return location if location.stadtbezirk or location.candidates else None
 
 
+# The Stadtbezirke a name said in the place form may mean ("Innenstadt": West, Nord or
+# Ost); `ActionAskStadtbezirk` offers only them.
+CANDIDATES_SLOT = "district_candidates"
+
+
+async def _ambiguous_name(tracker: Tracker) -> Location | None:
+    """The NLU read a Stadtbezirk into the message, but the name said there belongs to
+    several ("in der Innenstadt", "City"): the candidates to ask between, else None."""
+    if not _entity(tracker, "stadtbezirk"):
+        return None
+    location = await locate_in_message(tracker)
+    if location is not None and location.ambiguous and len(location.candidates) > 1:
+        return location
+    return None
+
+
 class ValidatePlaceForm(FormValidationAction):
     """Fills the Stadtbezirk from a Stadtteil, a postcode or free text via the app: in
     the question that starts the form as well as in the answer to the form's question."""
@@ -70,6 +86,39 @@ class ValidatePlaceForm(FormValidationAction):
             return {}
         return {"stadtbezirk": location.stadtbezirk}
 
+    async def validate_stadtbezirk(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        ambiguous = await _ambiguous_name(tracker)
+        if ambiguous is not None:
+            return {"stadtbezirk": None, CANDIDATES_SLOT: list(ambiguous.candidates)}
+        return {"stadtbezirk": slot_value, CANDIDATES_SLOT: None}
+
+
+class ActionAskStadtbezirk(Action):
+    """The place form's question: between the Stadtbezirke a name may mean, when the
+    citizen said such a name, else the whole list."""
+
+    def name(self) -> str:
+        return "action_ask_stadtbezirk"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        candidates = tracker.get_slot(CANDIDATES_SLOT)
+        if candidates:
+            dispatcher.utter_message(
+                response="utter_ask_stadtbezirk_among",
+                buttons=_district_buttons(tuple(candidates)),
+            )
+            return [SlotSet(CANDIDATES_SLOT, None)]
+        dispatcher.utter_message(response="utter_ask_stadtbezirk")
+        return []
+
 
 class ActionNoteLocation(Action):
     """A location said outside a form ("ich wohne in 44263", after article choices):
@@ -83,6 +132,12 @@ class ActionNoteLocation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         bezirk = _entity(tracker, "stadtbezirk")
+        if bezirk and (ambiguous := await _ambiguous_name(tracker)) is not None:
+            dispatcher.utter_message(
+                response="utter_ask_stadtbezirk_among",
+                buttons=_district_buttons(ambiguous.candidates),
+            )
+            return []
         location = None if bezirk else await locate_in_message(tracker)
         if location is not None and location.ambiguous and len(location.candidates) > 1:
             dispatcher.utter_message(

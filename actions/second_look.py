@@ -26,7 +26,7 @@ from actions.app_client import AppUnavailable, KnowledgeHit, get_app_client
 from actions.howto import ActionAnswerHowto, answer_with_article, needs_a_person
 from actions.knowledge import ARTICLE_SLOT
 from actions.places import NEED_WORDS, ActionNoteLocation, locate_in_message
-from actions.triage import context_query, looks_like_howto
+from actions.triage import context_query, insults_the_bot, looks_like_howto
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,9 @@ class ActionAcknowledge(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = _text(tracker)
+        if insults_the_bot(text):  # "danke für nichts, du nutzloses ding"
+            dispatcher.utter_message(response="utter_insult")
+            return []
         intent = str((tracker.latest_message.get("intent") or {}).get("name") or "")
         fits = text.startswith("/") or (
             bool(_LETTER_OR_THUMB.search(text))
@@ -168,4 +171,20 @@ class ActionAcknowledge(Action):
         if not fits:
             return [FollowupAction("action_answer_howto")]
         dispatcher.utter_message(response=_ACKNOWLEDGEMENTS.get(intent, "utter_affirm_ack"))
+        return []
+
+
+class ActionBotChallenge(Action):
+    """ "Bist du ein Mensch?" gets who DiODo is; an angry word at DiODo ("du blöde
+    Maschine"), which the NLU files here too, gets a calm "weiß ich leider nicht" and
+    the way to a person."""
+
+    def name(self) -> str:
+        return "action_bot_challenge"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        insult = insults_the_bot(_text(tracker))
+        dispatcher.utter_message(response="utter_insult" if insult else "utter_iamabot")
         return []

@@ -11,6 +11,9 @@ how-to question). These rules read the text itself for what must never be missed
 - `reports_failure`: "geht trotzdem nicht", "klappt immer noch nicht": the last answer
   did not help.
 - `looks_like_howto`: the message asks how to do something, not where to go.
+- `insults_the_bot`: an angry word at DiODo itself ("du blöde Maschine"): a calm
+  "weiß ich leider nicht" with the way to a person, not "Ich bin ein Programm". Anger
+  at a device ("dieses blöde Handy geht nicht") stays a question.
 """
 
 from __future__ import annotations
@@ -168,3 +171,32 @@ def context_query(text: str, article_id: str | None) -> str | None:
     if not _POINTS_BACK.search(text.lower()):
         return None
     return f"{text} ({article_id.replace('-', ' ')})"
+
+
+_ABUSE = re.compile(
+    r"\b(dumm\w*|dümm\w*|blöd\w*|bloed\w*|doof\w*|idiot\w*|depp\w*|trottel\w*|"
+    r"bescheuert\w*|beknackt\w*|nutzlos\w*|unfähig\w*|unfaehig\w*|schei(ß|ss|s)\w*|"
+    r"arsch\w*|kacke|mist\w*|müll|muell|versager\w*|lahm\w*|nervig\w*|"
+    r"verpiss\w*|halt die klappe|halts maul|fick\w*)"
+)
+# The bot is the one addressed: "du", "dich", "dir", or what it is called.
+_AT_THE_BOT = re.compile(
+    r"\b(du|dich|dir|dein\w*|ihr|euch|bot|chatbot|maschine|programm|roboter|diodo|"
+    r"blechkasten|automat)\b"
+)
+# Devices and services a citizen may curse at while still asking for help.
+_DEVICE = re.compile(
+    r"\b(handy|telefon|smartphone|tablet|laptop|pc|drucker|app|whatsapp|internet|wlan|"
+    r"router|email|e-mail|passwort|akku|bildschirm|fernseher)\b"
+)
+INSULT_MAX_WORDS = 15
+
+
+def insults_the_bot(text: str) -> bool:
+    """Whether a short message is an angry word at DiODo itself, not a question."""
+    lowered = text.lower()
+    if len(lowered.split()) > INSULT_MAX_WORDS or looks_like_howto(lowered):
+        return False
+    if not (_ABUSE.search(lowered) and _AT_THE_BOT.search(lowered)):
+        return False
+    return not _DEVICE.search(lowered) or bool(re.search(r"\b(du|dich|dir)\b", lowered))

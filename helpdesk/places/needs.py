@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from helpdesk.places.geo import normalize
-from helpdesk.places.record import Service, TargetGroup
+from helpdesk.places.record import OperatorType, Service, TargetGroup
 
 DATA = Path(__file__).resolve().parent / "data" / "needs.yml"
 _AGE = re.compile(r"\bbin (\d{2,3})\b")
@@ -33,6 +33,8 @@ class Need:
     wheelchair: bool = False
     language: str | None = None
     keys: tuple[str, ...] = ()
+    # The kinds of place asked for by name ("Bücherei"); empty: any kind.
+    operator_types: frozenset[OperatorType] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class _Entry:
     services: frozenset[Service]
     staffed: bool
     pattern: re.Pattern[str]
+    operator_types: frozenset[OperatorType] = frozenset()
 
 
 class NeedCatalogue:
@@ -53,6 +56,9 @@ class NeedCatalogue:
                 services=frozenset(Service(s) for s in entry["services"]),
                 staffed=bool(entry["staffed"]),
                 pattern=_prefix_pattern(entry["keywords"]),
+                operator_types=frozenset(
+                    OperatorType(kind) for kind in entry.get("operator_types", [])
+                ),
             )
             for key, entry in data["needs"].items()
         }
@@ -93,6 +99,7 @@ class NeedCatalogue:
             wheelchair=wheelchair or bool(self._wheelchair.search(normalized)),
             language=language or self._language_in(normalized),
             keys=tuple(found),
+            operator_types=frozenset().union(*(e.operator_types for e in entries)),
         )
 
     def _keys_in(self, normalized: str) -> list[str]:

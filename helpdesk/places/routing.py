@@ -137,6 +137,7 @@ def _qualifies(place: PlaceRecord, need: Need) -> bool:
     return (
         place.stufe >= need.min_stufe
         and need.services <= place.services
+        and (not need.operator_types or place.operator_type in need.operator_types)
         and (not need.wheelchair or place.accessibility is Accessibility.YES)
         and (need.language is None or need.language in place.languages)
     )

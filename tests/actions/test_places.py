@@ -313,3 +313,55 @@ async def test_a_location_that_goes_on_from_the_earlier_need_names_places_for_it
     await places.ActionNoteLocation().run(dispatcher, tracker("hörde", earlier), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_location_noted"]
     assert not [name for name, _ in app.calls if name == "route"]
+
+
+INNENSTADT = ("Innenstadt-West", "Innenstadt-Nord", "Innenstadt-Ost")
+
+
+async def test_a_name_of_several_districts_is_asked_about_not_taken_for_one(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # The NLU maps "Innenstadt" to Innenstadt-West; the app knows it is three.
+    app = FakeApp(bezirk="Innenstadt-West", candidates=INNENSTADT)
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    said = tracker(
+        "Wo gibt es in der City Hilfe am Computer?",
+        {"requested_slot": None},
+        [{"entity": "stadtbezirk", "value": "Innenstadt-West"}],
+    )
+    form = places.ValidatePlaceForm()
+    slots = await form.validate_stadtbezirk("Innenstadt-West", CollectingDispatcher(), said, {})
+    assert slots == {"stadtbezirk": None, "district_candidates": list(INNENSTADT)}
+
+    asked = tracker("", {"district_candidates": list(INNENSTADT)})
+    dispatcher = CollectingDispatcher()
+    events = await places.ActionAskStadtbezirk().run(dispatcher, asked, {})
+    assert dispatcher.messages[0]["response"] == "utter_ask_stadtbezirk_among"
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == list(INNENSTADT)
+    assert events == [SlotSet("district_candidates", None)]
+
+
+async def test_a_district_said_plainly_or_by_button_is_kept(monkeypatch: pytest.MonkeyPatch):
+    app = FakeApp(bezirk="Hörde", candidates=("Hörde",))
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    form = places.ValidatePlaceForm()
+    entity = [{"entity": "stadtbezirk", "value": "Hörde"}]
+    for text in ("ich wohne in hörde", '/inform{"stadtbezirk": "Hörde"}'):
+        slots = await form.validate_stadtbezirk(
+            "Hörde", CollectingDispatcher(), tracker(text, {}, entity), {}
+        )
+        assert slots == {"stadtbezirk": "Hörde", "district_candidates": None}
+    dispatcher = CollectingDispatcher()
+    assert await places.ActionAskStadtbezirk().run(dispatcher, tracker("", {}), {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_ask_stadtbezirk"
+
+
+async def test_a_name_of_several_districts_outside_the_form_gets_the_question_too(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    app = FakeApp(bezirk="Innenstadt-West", candidates=INNENSTADT)
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    dispatcher = CollectingDispatcher()
+    said = tracker("ich wohn in der stadtmitte", {}, [{"entity": "stadtbezirk", "value": "x"}])
+    assert await places.ActionNoteLocation().run(dispatcher, said, {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_ask_stadtbezirk_among"

@@ -198,3 +198,27 @@ async def test_a_message_only_taken_for_thanks_or_yes_is_answered_as_a_question(
     dispatcher = CollectingDispatcher()
     events = await second_look.ActionAcknowledge().run(dispatcher, tracker(text, intent), {})
     assert dispatcher.messages == [] and events == [FollowupAction("action_answer_howto")]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "response"),
+    [
+        ("Sie sind ja wohl ein völlig nutzloser Automat!", "bot_challenge", "utter_insult"),
+        ("du bist so was von bescheuert", "bot_challenge", "utter_insult"),
+        ("bist du ein echter mensch", "bot_challenge", "utter_iamabot"),
+        ("Rede ich hier mit einem Programm?", "bot_challenge", "utter_iamabot"),
+    ],
+)
+async def test_an_angry_word_at_diodo_gets_a_calm_answer_not_who_it_is(
+    text: str, intent: str, response: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await second_look.ActionBotChallenge().run(dispatcher, tracker(text, intent), {})
+    assert [m["response"] for m in dispatcher.messages] == [response] and events == []
+
+
+async def test_thanks_with_an_insult_is_not_welcomed() -> None:
+    dispatcher = CollectingDispatcher()
+    text = "danke für gar nichts du doofer bot"
+    events = await second_look.ActionAcknowledge().run(dispatcher, tracker(text, "thanks"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_insult"] and events == []

@@ -93,3 +93,21 @@ def test_a_short_follow_up_that_points_back_is_searched_with_the_topic() -> None
     # A question that stands on its own, or nothing answered before: searched as it is.
     assert triage.context_query("wie mache ich ein foto", "drucken-in-der-bibliothek") is None
     assert triage.context_query("und geht da auch kopieren?", None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "insult"),
+    [
+        ("Ihr seid alle unfähig da bei der Stadt!", True),
+        ("halts maul du saftladen", True),
+        ("so ein dämlicher, doofer roboter", True),
+        # Anger at a device or a situation is a question for help, not an insult.
+        ("mein doofes telefon klingelt nicht mehr", False),
+        ("der blöde drucker zieht kein papier ein", False),
+        ("Mist, jetzt ist das Bild weg. Wie hole ich das zurück?", False),
+        ("meine tochter sagt ich bin zu blöd für whatsapp", False),
+        ("Du warst mir eine große Hilfe, danke!", False),
+    ],
+)
+def test_an_insult_at_diodo_is_told_apart_from_anger_at_a_device(text: str, insult: bool) -> None:
+    assert triage.insults_the_bot(text) is insult
