@@ -380,9 +380,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--rate", type=float, default=5, help="requests per second, all channels")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="run in this (new or empty) directory and keep the databases for a look after",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        failures = soak(args.minutes, args.rate, PORTS, Path(tmp))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        failures = soak(args.minutes, args.rate, PORTS, args.keep)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            failures = soak(args.minutes, args.rate, PORTS, Path(tmp))
     for failure in failures:
         print(f"FAILED: {failure}")
     sys.exit(1 if failures else 0)

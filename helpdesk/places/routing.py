@@ -8,7 +8,7 @@ target group named by the citizen → open or staffed soonest → distance → n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -88,6 +88,18 @@ def route(
         far = centre_km[place.stadtbezirk] if tier == "elsewhere" else 0.0
         bonus = 0 if wanted is not None and wanted in targets else 1
         rough.append(((misfit, _TIERS[tier], far, bonus), place, tier))
+    if need.operator_types and stadtbezirk and not any(t != "elsewhere" for *_, t in rough):
+        # A kind of place named in passing ("bei der VHS gibt es Kurse ... gibt es das
+        # auch in Hörde?"): none of that kind nearby, so the nearest that fit otherwise.
+        return route(
+            places,
+            replace(need, operator_types=frozenset()),
+            stadtbezirk,
+            geography,
+            now,
+            limit=limit,
+            offset=offset,
+        )
     rough.sort(key=lambda item: item[0])
     ranked: list[_Candidate] = []
     start = 0
