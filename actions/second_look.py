@@ -43,11 +43,6 @@ _SERVICE_WORDS = re.compile(
     re.IGNORECASE,
 )
 GENERIC_HELP_MAX_WORDS = 8
-# "Wo kann ich ein Tablet ausleihen / einen Kurs machen / programmieren lernen?": the
-# places that offer it, and first the article about it where one answers confidently.
-_LEARN_OR_BORROW = re.compile(
-    r"leih|kurs|lernen|schulung|programmier|coding|unterricht", re.IGNORECASE
-)
 
 
 def _text(tracker: Tracker) -> str:
@@ -111,13 +106,6 @@ class ActionRoutePlaceRequest(Action):
                     SlotSet("place_request", text[:300]),
                     SlotSet("failed_answers", 0),
                     FollowupAction("action_listen"),
-                ]
-        if _LEARN_OR_BORROW.search(text) and not looks_like_howto(text):
-            best = await _confident_article(text, tracker)
-            if best is not None:
-                return [
-                    *answer_with_article(dispatcher, tracker, best),
-                    FollowupAction("place_form"),
                 ]
         return [FollowupAction("place_form")]
 

@@ -222,18 +222,3 @@ async def test_thanks_with_an_insult_is_not_welcomed() -> None:
     text = "danke für gar nichts du doofer bot"
     events = await second_look.ActionAcknowledge().run(dispatcher, tracker(text, "thanks"), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_insult"] and events == []
-
-
-async def test_where_to_borrow_or_learn_gets_the_article_and_then_the_places(app: FakeApp) -> None:
-    app.hit = KnowledgeHit("tablet-leihen", "Ein Tablet ausleihen", "So leihen Sie.", 0.9, True)
-    messages, events = await route("Wo bekomme ich leihweise ein Tablet her?")
-    assert messages[0]["custom"]["article_id"] == "tablet-leihen"
-    assert events[-1] == FollowupAction("place_form")
-    assert SlotSet("current_article", "tablet-leihen") in events
-    # Without an article that answers it: the places alone, as before.
-    app.hit = None
-    assert (await route("wo gibts nen handykurs"))[1] == [FollowupAction("place_form")]
-    # A plain place search is not searched in the articles at all.
-    app.searches.clear()
-    assert (await route("wo kann ich ins internet"))[1] == [FollowupAction("place_form")]
-    assert app.searches == []
