@@ -11,7 +11,7 @@ PIP_FLAGS := --disable-pip-version-check --no-input -q
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help run test install train knowledge lint typecheck validate bot-test clean lock browser axe
+.PHONY: help run test install train knowledge lint typecheck validate bot-test nlu-report clean lock browser axe
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -85,6 +85,12 @@ bot-test: train ## Rasa's own NLU and story tests on held-out data (fails below 
 	$(BOT_VENV)/bin/rasa test nlu --nlu tests/bot/test_nlu.yml --model models/diodo.tar.gz --domain bot/domain --out var/rasa-results --no-plot
 	$(BOT_PY) tools/check_nlu_report.py var/rasa-results/intent_report.json 0.85
 	$(BOT_VENV)/bin/rasa test core --stories tests/bot/test_stories.yml --model models/diodo.tar.gz --out var/rasa-results --fail-on-prediction-errors --no-plot
+
+nlu-report: train ## Rasa NLU cross-validation and confusion matrix into docs/nlu-report.md (about 10 min)
+	@rm -rf var/nlu-cv var/nlu-heldout
+	$(BOT_VENV)/bin/rasa test nlu --nlu bot/data/nlu --config config.yml --cross-validation --folds 5 --out var/nlu-cv --no-plot
+	$(BOT_VENV)/bin/rasa test nlu --nlu tests/bot/test_nlu.yml --model models/diodo.tar.gz --domain bot/domain --out var/nlu-heldout --no-plot
+	$(BOT_PY) tools/nlu_report.py var/nlu-cv var/nlu-heldout docs/nlu-report.md 5
 
 lock: ## Re-resolve and re-pin both environments (review the diff!)
 	$(APP_PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" > requirements/app.lock
