@@ -21,6 +21,7 @@ from actions.triage import (
     incident_topic,
     wants_a_visit,
 )
+from actions.turns import end_of_turn
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +118,14 @@ class ActionAnswerHowto(Action):
                     for hit in result.hits[:MAX_CHOICES]
                 ],
             )
-            return []
+            return end_of_turn(tracker, [])
         if result.outcome != "answer" or not result.hits:
             dispatcher.utter_message(response="utter_howto_not_found")
-            return after_answer(tracker, answered=False)
+            return end_of_turn(tracker, after_answer(tracker, answered=False))
         best = result.hits[0]
         events = answer_with_article(dispatcher, tracker, best)
         await self._offer_place(dispatcher, tracker, best.title if chosen else question)
-        return events + after_answer(tracker, answered=True)
+        return end_of_turn(tracker, events + after_answer(tracker, answered=True))
 
     @staticmethod
     async def _offer_place(

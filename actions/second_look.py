@@ -27,6 +27,7 @@ from actions.howto import ActionAnswerHowto, answer_with_article, needs_a_person
 from actions.knowledge import ARTICLE_SLOT
 from actions.places import NEED_WORDS, ActionNoteLocation, locate_in_message
 from actions.triage import context_query, insults_the_bot, looks_like_howto
+from actions.turns import end_of_turn
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +130,15 @@ class ActionOutOfScope(Action):
             if len(text.split()) >= LONG_MESSAGE_WORDS:
                 best = await _confident_article(text, tracker)
                 if best is not None:
-                    return [
-                        *answer_with_article(dispatcher, tracker, best),
-                        SlotSet("failed_answers", 0),
-                    ]
+                    return end_of_turn(
+                        tracker,
+                        [
+                            *answer_with_article(dispatcher, tracker, best),
+                            SlotSet("failed_answers", 0),
+                        ],
+                    )
         dispatcher.utter_message(response="utter_out_of_scope")
-        return []
+        return end_of_turn(tracker, [])
 
 
 # What a thank-you or a yes looks like; anything else the NLU put there is a question
@@ -161,7 +165,7 @@ class ActionAcknowledge(Action):
         text = _text(tracker)
         if insults_the_bot(text):  # "danke für nichts, du nutzloses ding"
             dispatcher.utter_message(response="utter_insult")
-            return []
+            return end_of_turn(tracker, [])
         intent = str((tracker.latest_message.get("intent") or {}).get("name") or "")
         fits = text.startswith("/") or (
             bool(_LETTER_OR_THUMB.search(text))
@@ -171,7 +175,7 @@ class ActionAcknowledge(Action):
         if not fits:
             return [FollowupAction("action_answer_howto")]
         dispatcher.utter_message(response=_ACKNOWLEDGEMENTS.get(intent, "utter_affirm_ack"))
-        return []
+        return end_of_turn(tracker, [])
 
 
 class ActionBotChallenge(Action):
@@ -187,4 +191,4 @@ class ActionBotChallenge(Action):
     ) -> list[dict[str, Any]]:
         insult = insults_the_bot(_text(tracker))
         dispatcher.utter_message(response="utter_insult" if insult else "utter_iamabot")
-        return []
+        return end_of_turn(tracker, [])

@@ -98,6 +98,7 @@ PHOTO = KnowledgeHit(
     sms="Foto: Kamera.",
     easy="Kamera.",
 )
+LISTEN = FollowupAction("action_listen")
 SMS = KnowledgeHit("sms-betrug", "Betrug per SMS", "Nicht klicken.", 0.3, False)
 SPAM = KnowledgeHit("spam-mails", "Werbung im Postfach", "Filter.", 0.2, False)
 
@@ -115,7 +116,8 @@ async def test_confident_hit_is_sent_whole_as_an_article_then_the_follow_up(monk
     }
     assert messages[1]["response"] == "utter_howto_followup"
     assert len(messages) == 2
-    assert events == [SlotSet("current_article", "foto")]
+    # The turn ends here: no policy may add a fallback text after the answer.
+    assert events == [SlotSet("current_article", "foto"), LISTEN]
 
 
 async def test_in_leichte_sprache_the_easy_form_and_its_follow_up_are_sent(monkeypatch):
@@ -139,7 +141,7 @@ async def test_unsure_hits_are_offered_as_choices_not_as_the_answer(monkeypatch)
         {"title": "Betrug per SMS", "payload": '/ask_howto{"article_id":"sms-betrug"}'},
         {"title": "Werbung im Postfach", "payload": '/ask_howto{"article_id":"spam-mails"}'},
     ]
-    assert events == []
+    assert events == [LISTEN]
 
 
 async def test_a_chosen_article_is_fetched_by_id_not_searched(monkeypatch):
@@ -152,7 +154,7 @@ async def test_a_chosen_article_is_fetched_by_id_not_searched(monkeypatch):
     )
     assert app.queries == [] and app.fetched == ["sms-betrug"]
     assert messages[0]["custom"]["article_id"] == "sms-betrug"
-    assert events == [SlotSet("current_article", "sms-betrug")]
+    assert events == [SlotSet("current_article", "sms-betrug"), LISTEN]
 
 
 async def test_every_choice_payload_fits_telegrams_callback_data():
@@ -330,3 +332,11 @@ async def test_an_unsure_follow_up_is_searched_again_with_the_topic_of_the_last_
     assert app.records == [True, False]  # the second look records nothing
     assert dispatcher.messages[0]["custom"]["article_id"] == "foto"
     assert SlotSet("current_article", "foto") in events
+
+
+async def test_inside_a_form_the_form_goes_on_after_the_answer(monkeypatch):
+    monkeypatch.setattr(howto, "get_app_client", lambda: FakeApp([SMS, SPAM]))
+    in_form = tracker("wie erkenne ich betrug")
+    in_form.active_loop = {"name": "place_form"}
+    events = await howto.ActionAnswerHowto().run(CollectingDispatcher(), in_form, {})
+    assert LISTEN not in events

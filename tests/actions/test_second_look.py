@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import places, second_look
 from actions.app_client import KnowledgeHit, KnowledgeResult, Location, PlaceRouting
 
+LISTEN = FollowupAction("action_listen")
 PRINTING = KnowledgeHit("drucken", "Drucken in der Bibliothek", "So drucken Sie.", 0.9, True)
 
 
@@ -138,7 +139,7 @@ async def out_of_scope(text: str) -> tuple[list, list]:
 async def test_a_short_off_topic_message_is_told_what_diodo_knows(app: FakeApp) -> None:
     app.hit = PRINTING
     messages, events = await out_of_scope("wer wird deutscher meister")
-    assert [m["response"] for m in messages] == ["utter_out_of_scope"] and events == []
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"] and events == [LISTEN]
     assert app.searches == []
 
 
@@ -181,7 +182,7 @@ async def test_an_incident_or_a_place_wish_is_not_out_of_scope(app: FakeApp) -> 
 async def test_thanks_and_yes_are_acknowledged(text: str, intent: str, response: str) -> None:
     dispatcher = CollectingDispatcher()
     events = await second_look.ActionAcknowledge().run(dispatcher, tracker(text, intent), {})
-    assert [m["response"] for m in dispatcher.messages] == [response] and events == []
+    assert [m["response"] for m in dispatcher.messages] == [response] and events == [LISTEN]
 
 
 @pytest.mark.parametrize(
@@ -214,11 +215,11 @@ async def test_an_angry_word_at_diodo_gets_a_calm_answer_not_who_it_is(
 ) -> None:
     dispatcher = CollectingDispatcher()
     events = await second_look.ActionBotChallenge().run(dispatcher, tracker(text, intent), {})
-    assert [m["response"] for m in dispatcher.messages] == [response] and events == []
+    assert [m["response"] for m in dispatcher.messages] == [response] and events == [LISTEN]
 
 
 async def test_thanks_with_an_insult_is_not_welcomed() -> None:
     dispatcher = CollectingDispatcher()
     text = "danke für gar nichts du doofer bot"
     events = await second_look.ActionAcknowledge().run(dispatcher, tracker(text, "thanks"), {})
-    assert [m["response"] for m in dispatcher.messages] == ["utter_insult"] and events == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_insult"] and events == [LISTEN]
