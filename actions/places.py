@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.app_client import AppUnavailable, Location, get_app_client
 from actions.place_details import SHOWN_PLACES, answer_place_details
+from actions.turns import end_of_turn
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,11 @@ class ActionNoteLocation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        return end_of_turn(tracker, await self._note(dispatcher, tracker))
+
+    async def _note(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[dict[str, Any]]:
         bezirk = _entity(tracker, "stadtbezirk")
         if bezirk and (ambiguous := await _ambiguous_name(tracker)) is not None:
             dispatcher.utter_message(
@@ -243,7 +249,7 @@ class ActionPlaceDetails(Action):
         if not tracker.get_slot(SHOWN_PLACES):
             return [FollowupAction("action_answer_howto")]
         await answer_place_details(dispatcher, tracker, get_app_client())
-        return []
+        return end_of_turn(tracker, [])
 
 
 class ActionFindPlace(Action):
@@ -255,7 +261,7 @@ class ActionFindPlace(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return await _name_places(dispatcher, tracker, offset=0)
+        return end_of_turn(tracker, await _name_places(dispatcher, tracker, offset=0))
 
 
 class ActionMorePlaces(Action):
@@ -270,5 +276,5 @@ class ActionMorePlaces(Action):
         offset = tracker.get_slot("place_offset")
         if offset is None:
             dispatcher.utter_message(response="utter_place_no_more")
-            return []
-        return await _name_places(dispatcher, tracker, offset=int(offset))
+            return end_of_turn(tracker, [])
+        return end_of_turn(tracker, await _name_places(dispatcher, tracker, offset=int(offset)))

@@ -365,3 +365,15 @@ async def test_a_name_of_several_districts_outside_the_form_gets_the_question_to
     said = tracker("ich wohn in der stadtmitte", {}, [{"entity": "stadtbezirk", "value": "x"}])
     assert await places.ActionNoteLocation().run(dispatcher, said, {}) == []
     assert dispatcher.messages[0]["response"] == "utter_ask_stadtbezirk_among"
+
+
+async def test_places_named_after_the_form_end_the_turn(monkeypatch: pytest.MonkeyPatch):
+    app = FakeApp(routing=PlaceRouting("Hörde", False, None, [HOERDE], None))
+    monkeypatch.setattr(places, "get_app_client", lambda: app)
+    done = tracker("hörde", {"place_request": "Hilfe", "stadtbezirk": "Hörde"})
+    done.active_loop = {}  # the form has just ended
+    events = await places.ActionFindPlace().run(CollectingDispatcher(), done, {})
+    assert events[-1] == FollowupAction("action_listen")
+    # Still inside the form (a question between its steps), the form goes on.
+    events = await places.ActionFindPlace().run(CollectingDispatcher(), tracker("x", {}), {})
+    assert FollowupAction("action_listen") not in events
