@@ -52,11 +52,6 @@ async def locate_in_message(tracker: Tracker) -> Location | None:
     return location if location.stadtbezirk or location.candidates else None
 
 
-# The Stadtbezirke a name said in the place form may mean ("Innenstadt": West, Nord or
-# Ost); `ActionAskStadtbezirk` offers only them.
-CANDIDATES_SLOT = "district_candidates"
-
-
 async def _ambiguous_name(tracker: Tracker) -> Location | None:
     """The NLU read a Stadtbezirk into the message, but the name said there belongs to
     several ("in der Innenstadt", "City"): the candidates to ask between, else None."""
@@ -94,15 +89,14 @@ class ValidatePlaceForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> dict[str, Any]:
-        ambiguous = await _ambiguous_name(tracker)
-        if ambiguous is not None:
-            return {"stadtbezirk": None, CANDIDATES_SLOT: list(ambiguous.candidates)}
-        return {"stadtbezirk": slot_value, CANDIDATES_SLOT: None}
+        if await _ambiguous_name(tracker) is not None:
+            return {"stadtbezirk": None}  # action_ask_stadtbezirk asks between them
+        return {"stadtbezirk": slot_value}
 
 
 class ActionAskStadtbezirk(Action):
-    """The place form's question: between the Stadtbezirke a name may mean, when the
-    citizen said such a name, else the whole list."""
+    """The place form's question: only between the Stadtbezirke the citizen's words may
+    mean (a border postcode, "Innenstadt"), else the whole list."""
 
     def name(self) -> str:
         return "action_ask_stadtbezirk"
@@ -110,14 +104,14 @@ class ActionAskStadtbezirk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        candidates = tracker.get_slot(CANDIDATES_SLOT)
-        if candidates:
+        location = await locate_in_message(tracker)
+        if location is not None and location.ambiguous and len(location.candidates) > 1:
             dispatcher.utter_message(
                 response="utter_ask_stadtbezirk_among",
-                buttons=_district_buttons(tuple(candidates)),
+                buttons=_district_buttons(location.candidates),
             )
-            return [SlotSet(CANDIDATES_SLOT, None)]
-        dispatcher.utter_message(response="utter_ask_stadtbezirk")
+        else:
+            dispatcher.utter_message(response="utter_ask_stadtbezirk")
         return []
 
 

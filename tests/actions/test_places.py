@@ -331,14 +331,16 @@ async def test_a_name_of_several_districts_is_asked_about_not_taken_for_one(
     )
     form = places.ValidatePlaceForm()
     slots = await form.validate_stadtbezirk("Innenstadt-West", CollectingDispatcher(), said, {})
-    assert slots == {"stadtbezirk": None, "district_candidates": list(INNENSTADT)}
-
-    asked = tracker("", {"district_candidates": list(INNENSTADT)})
-    dispatcher = CollectingDispatcher()
-    events = await places.ActionAskStadtbezirk().run(dispatcher, asked, {})
-    assert dispatcher.messages[0]["response"] == "utter_ask_stadtbezirk_among"
-    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == list(INNENSTADT)
-    assert events == [SlotSet("district_candidates", None)]
+    assert slots == {"stadtbezirk": None}
+    # Without the entity (the NLU missed it) nothing is filled either.
+    plain = tracker("Wo gibt es in der City Hilfe am Computer?", {"requested_slot": None})
+    assert await form.extract_stadtbezirk(CollectingDispatcher(), plain, {}) == {}
+    # The form's question then offers only the three.
+    for message in (said, plain):
+        dispatcher = CollectingDispatcher()
+        assert await places.ActionAskStadtbezirk().run(dispatcher, message, {}) == []
+        assert dispatcher.messages[0]["response"] == "utter_ask_stadtbezirk_among"
+        assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == list(INNENSTADT)
 
 
 async def test_a_district_said_plainly_or_by_button_is_kept(monkeypatch: pytest.MonkeyPatch):
@@ -350,9 +352,10 @@ async def test_a_district_said_plainly_or_by_button_is_kept(monkeypatch: pytest.
         slots = await form.validate_stadtbezirk(
             "Hörde", CollectingDispatcher(), tracker(text, {}, entity), {}
         )
-        assert slots == {"stadtbezirk": "Hörde", "district_candidates": None}
+        assert slots == {"stadtbezirk": "Hörde"}
+    app.bezirk, app.candidates = None, ()
     dispatcher = CollectingDispatcher()
-    assert await places.ActionAskStadtbezirk().run(dispatcher, tracker("", {}), {}) == []
+    assert await places.ActionAskStadtbezirk().run(dispatcher, tracker("hilfe", {}), {}) == []
     assert dispatcher.messages[0]["response"] == "utter_ask_stadtbezirk"
 
 

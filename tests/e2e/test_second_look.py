@@ -64,3 +64,25 @@ def test_a_long_story_with_a_place_and_a_need_lists_places(app: AppRunner) -> No
     )
     text = said(replies)
     assert "(Beispiel)" in text and "Eving" in text, text
+
+
+def test_an_insult_gets_a_calm_answer_and_the_way_to_a_person(app: AppRunner) -> None:
+    """Unknown class: an angry word at DiODo is not answered with who DiODo is."""
+    chat = WebChat(app.url)
+    replies = chat.ask("Du bist echt der dümmste Roboter, den es gibt.")
+    assert shows(replies, "utter_insult"), said(replies)
+    assert not shows(replies, "utter_iamabot")
+    # A plain question about what DiODo is still gets the plain answer.
+    assert shows(chat.ask("Bin ich hier mit einer Maschine verbunden?"), "utter_iamabot")
+
+
+def test_a_name_of_several_districts_is_asked_about(app: AppRunner) -> None:
+    """Class 1: "Innenstadt" is three Stadtbezirke; the bot asks which, with only those
+    three as choices, and a choice lists places there."""
+    chat = WebChat(app.url)
+    replies = chat.ask("Wo in der Innenstadt kann ich an einem Computer ins Internet?")
+    assert shows(replies, "utter_ask_stadtbezirk_among"), said(replies)
+    titles = [str(b["title"]) for r in replies for b in r.get("buttons") or []]
+    assert titles == ["Innenstadt-West", "Innenstadt-Nord", "Innenstadt-Ost"], titles
+    places = said(chat.ask("Innenstadt-Nord"))
+    assert "(Beispiel)" in places and "Innenstadt-Nord" in places, places
