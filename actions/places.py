@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # aplerbeck", "wlan in hörde"): name the places at once instead of asking first.
 NEED_WORDS = re.compile(
     r"hilfe|helfen|computer|\bpc\b|laptop|tablet|handy|smartphone|internet|wlan|w-lan|"
-    r"drucken|drucker|scannen|kurs|treff|sprechstunde|beratung|lernen|ausleihen|leihen|"
+    r"drucken|drucker|scannen|kurs|treff|sprechstunde|beratung|lern|ausleihen|leihen|"
     r"bücherei|buecherei|bibliothek|vhs|volkshochschule",
     re.IGNORECASE,
 )

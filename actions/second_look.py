@@ -40,7 +40,7 @@ LONG_MESSAGE_WORDS = 10
 _GENERIC_HELP = re.compile(r"\b(hilfe|helfen|hilft)\b", re.IGNORECASE)
 _SERVICE_WORDS = re.compile(
     r"computer|\bpc\b|laptop|tablet|internet|wlan|w-lan|drucken|drucker|scannen|kurs|treff|"
-    r"sprechstunde|lernen|ausleihen|leihen|\bwo\b|\bort\b|in der nähe",
+    r"sprechstunde|lern|ausleihen|leihen|\bwo\b|\bort\b|in der nähe",
     re.IGNORECASE,
 )
 GENERIC_HELP_MAX_WORDS = 8

@@ -223,3 +223,10 @@ async def test_thanks_with_an_insult_is_not_welcomed() -> None:
     text = "danke für gar nichts du doofer bot"
     events = await second_look.ActionAcknowledge().run(dispatcher, tracker(text, "thanks"), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_insult"] and events == [LISTEN]
+
+
+async def test_a_wish_to_learn_with_a_district_in_sms_words_lists_places(app: FakeApp) -> None:
+    app.bezirk = "Hörde"
+    text = "wo lern ich dat mit online banking in hörde"
+    _messages, events = await out_of_scope(text)
+    assert SlotSet("stadtbezirk", "Hörde") in events and app.routes
