@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select, union_all
 
+from helpdesk.analytics.events import BERLIN
 from helpdesk.analytics.models import DemandEvent, DemandMonth, Outcome
 
 # Outcomes that stand for a citizen's request; feedback events follow one and are not demand.
@@ -66,8 +67,11 @@ class Filters:
         return replace(self, **values)  # type: ignore[arg-type]
 
 
-def _full_months(start: date, end: date) -> list[str]:
-    """Calendar months lying wholly inside [start, end]."""
+def _full_months(start: date, end: date, today: date | None = None) -> list[str]:
+    """Calendar months whose counters cover [start, end] for them: those lying wholly
+    inside, and the current month (``today``, local) when the range runs from its first
+    day to today or later, since no event lies after today. So the default range ("the
+    last 12 months") counts this month from its counter, not from its growing events."""
     months: list[str] = []
     year, month = start.year, start.month
     while True:
@@ -75,7 +79,8 @@ def _full_months(start: date, end: date) -> list[str]:
         last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
         if first > end:
             return months
-        if first >= start and last <= end:
+        current = today is not None and first <= today <= last and end >= today
+        if first >= start and (last <= end or current):
             months.append(first.isoformat()[:7])
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
@@ -95,10 +100,16 @@ def _edge_days(start: date, end: date, full: list[str]) -> list[tuple[date, date
     return edges
 
 
-def demand_source(filters: Filters) -> Subquery:
-    """Counted demand in the range: whole months from ``demand_month``, edge days from
-    ``demand_event``; columns as in ``demand_event`` plus ``n``."""
-    full = _full_months(filters.start, filters.end)
+def local_today() -> date:
+    """Today in Dortmund: the calendar of ``demand_event.day``."""
+    return datetime.now(BERLIN).date()
+
+
+def demand_source(filters: Filters, today: date | None = None) -> Subquery:
+    """Counted demand in the range: whole months (and the current month up to today)
+    from ``demand_month``, edge days from ``demand_event``; columns as in
+    ``demand_event`` plus ``n``."""
+    full = _full_months(filters.start, filters.end, today or local_today())
     wanted = [(d.value, getattr(filters, d.value)) for d in Dimension]
     wanted = [(name, value) for name, value in wanted if value is not None]
     parts: list[Any] = []  # Select objects

@@ -18,6 +18,7 @@ from helpdesk.analytics.queries import (
     has_generated,
     top_unanswered,
 )
+from helpdesk.analytics.source import _edge_days, _full_months, local_today
 from helpdesk.db import Database
 
 DISTRICTS = ["Eving", "Hörde", None]
@@ -101,3 +102,30 @@ def test_generated_flag_and_unanswered_topics(db: Database) -> None:
         assert not has_generated(session, june)
         rows = top_unanswered(session, Filters(date(2026, 4, 20), date(2026, 5, 31))).rows
     assert rows == [{"topic": "waschmaschine", "n": 6}]
+
+
+def test_the_current_month_up_to_today_comes_from_its_counter(db: Database) -> None:
+    """The default range ends today: this month is read from its counter, so the page
+    does not count more raw events with every request of the month (issue 17's soak)."""
+    today = local_today()
+    start = date(today.year - 1, today.month, 1)
+    months = _full_months(start, today, today)
+    assert months[-1] == today.isoformat()[:7]
+    assert all(b < today.replace(day=1) for _, b in _edge_days(start, today, months))
+    # Without "today" the running month is an edge read from the events, as before.
+    assert today.isoformat()[:7] not in _full_months(start, today) or today.day == _month_end(today)
+    # And the figures are the same as counting the events.
+    now = datetime.now(UTC)
+    with db.session() as session:
+        for i, district in enumerate(["Eving", "Hörde", "Eving", None]):
+            record(
+                session, Demand("sms", Outcome.ANSWERED, stadtbezirk=district), ref=f"t{i}", at=now
+            )
+    filters = Filters(start, today)
+    with db.read_session() as session:
+        table = demand_by(session, filters, Dimension.STADTBEZIRK)
+    assert {str(r["key"]): r["total"] for r in table.rows} == _raw_totals(db, filters)
+
+
+def _month_end(day: date) -> int:
+    return ((day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)).day
