@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 _AVERAGES = ("accuracy", "micro avg", "macro avg", "weighted avg")
 
@@ -46,17 +48,32 @@ def _table(report: dict[str, object]) -> list[str]:
     return lines
 
 
-def _confusions(report: dict[str, object]) -> list[str]:
-    pairs = [
-        (count, name, other)
+def _pairs(
+    report: dict[str, object], errors: list[dict[str, Any]] | None
+) -> list[tuple[int, str, str]]:
+    """(count, true intent, predicted intent) for every confusion. From Rasa's
+    ``intent_errors.json`` (every misclassified example) when there is one; the report's
+    ``confused_with`` names only the two most frequent per intent."""
+    if errors is not None:
+        counted = Counter(
+            (str(e["intent"]), str((e.get("intent_prediction") or {}).get("name"))) for e in errors
+        )
+        return [(count, name, other) for (name, other), count in counted.items()]
+    return [
+        (int(count), name, str(other))
         for name, value in _intents(report).items()
         for other, count in dict(value.get("confused_with") or {}).items()  # type: ignore[call-overload]
     ]
+
+
+def _confusions(report: dict[str, object], errors: list[dict[str, Any]] | None = None) -> list[str]:
+    pairs = _pairs(report, errors)
     if not pairs:
         return ["No confusions."]
     lines = [
         "Rows: the intent an example has; columns: what the NLU took it for (only intents",
-        "with a confusion; empty cells are 0).",
+        "with a confusion; empty cells are 0). `nlu_fallback`: below the FallbackClassifier",
+        "threshold (0.45); the bot sends such a message to the knowledge search.",
         "",
     ]
     rows = sorted({name for _, name, _ in pairs})
@@ -73,8 +90,14 @@ def _confusions(report: dict[str, object]) -> list[str]:
     return lines
 
 
-def render(cross: dict[str, object], held_out: dict[str, object] | None, folds: int) -> str:
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def render(
+    cross: dict[str, object],
+    held_out: dict[str, object] | None,
+    folds: int,
+    cross_errors: list[dict[str, Any]] | None = None,
+    held_errors: list[dict[str, Any]] | None = None,
+) -> str:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# NLU report",
         "",
@@ -89,7 +112,7 @@ def render(cross: dict[str, object], held_out: dict[str, object] | None, folds: 
         "",
         "### Intent confusions (cross-validation)",
         "",
-        *_confusions(cross),
+        *_confusions(cross, cross_errors),
     ]
     if held_out is not None:
         lines += [
@@ -100,9 +123,17 @@ def render(cross: dict[str, object], held_out: dict[str, object] | None, folds: 
             "",
             "### Intent confusions (held-out)",
             "",
-            *_confusions(held_out),
+            *_confusions(held_out, held_errors),
         ]
     return "\n".join(lines) + "\n"
+
+
+def _errors(directory: Path) -> list[dict[str, Any]] | None:
+    path = directory / "intent_errors.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return list(data) if isinstance(data, list) else None
 
 
 def main(argv: list[str]) -> int:
@@ -114,7 +145,8 @@ def main(argv: list[str]) -> int:
     cross = json.loads((cross_dir / "intent_report.json").read_text(encoding="utf-8"))
     held_path = held_dir / "intent_report.json"
     held = json.loads(held_path.read_text(encoding="utf-8")) if held_path.exists() else None
-    out.write_text(render(cross, held, folds), encoding="utf-8")
+    text = render(cross, held, folds, _errors(cross_dir), _errors(held_dir))
+    out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
     return 0
 

@@ -61,3 +61,20 @@ def test_held_out_section_when_its_report_exists(tmp_path: Path) -> None:
     out = tmp_path / "report.md"
     nlu_report.main([str(tmp_path / "cv"), str(tmp_path / "held"), str(out)])
     assert "## Held-out test set" in out.read_text(encoding="utf-8")
+
+
+def test_every_error_counts_when_rasa_lists_them(tmp_path: Path) -> None:
+    (tmp_path / "cv").mkdir()
+    (tmp_path / "cv" / "intent_report.json").write_text(json.dumps(REPORT), "utf-8")
+    errors = [
+        {"intent": "greet", "intent_prediction": {"name": "thanks"}},
+        {"intent": "greet", "intent_prediction": {"name": "nlu_fallback"}},
+        {"intent": "greet", "intent_prediction": {"name": "nlu_fallback"}},
+    ]
+    (tmp_path / "cv" / "intent_errors.json").write_text(json.dumps(errors), "utf-8")
+    out = tmp_path / "report.md"
+    nlu_report.main([str(tmp_path / "cv"), str(tmp_path / "none"), str(out)])
+    text = out.read_text(encoding="utf-8")
+    # From the errors, not from the report's confused_with (greet: thanks 3 there).
+    assert "| example ↓ / taken for → | nlu_fallback | thanks |" in text
+    assert "| greet | 2 | 1 |" in text
