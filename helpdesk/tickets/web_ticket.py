@@ -25,7 +25,7 @@ from helpdesk.tickets.errors import InvalidChange, NotAllowed, TicketNotFound
 from helpdesk.tickets.models import OPEN_STATES
 from helpdesk.tickets.web_common import TicketStaff, not_found, run_work
 
-router = APIRouter()
+router = APIRouter(tags=["staff"], include_in_schema=False)
 
 
 @router.get("/{ticket_id}", response_class=HTMLResponse)

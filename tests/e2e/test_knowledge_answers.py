@@ -110,7 +110,7 @@ def test_leichte_sprache_feedback_and_choices(app: AppRunner) -> None:
 
     # ... until the citizen asks for the normal form.
     assert chat.ask("/normal_language")[0]["text"] in domain_texts("utter_normal_language_on")
-    unsure = chat.ask("so viel reklame kommt per mail")
+    unsure = chat.ask("reklame im postfach")
     assert unsure[0]["text"] in domain_texts("utter_howto_choices")
     choices = payloads(unsure[0])
     spam = '/ask_howto{"article_id":"spam-emails"}'

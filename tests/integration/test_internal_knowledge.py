@@ -93,7 +93,7 @@ def test_searches_that_are_not_a_citizen_asking_record_nothing(client: TestClien
 
 
 def test_an_unsure_question_offers_likely_articles_as_choices(client: TestClient) -> None:
-    body = ask(client, "so viel reklame kommt per mail")
+    body = ask(client, "reklame im postfach")
     assert body["outcome"] == "choices"
     assert len(body["results"]) >= 2
     assert not any(hit["confident"] for hit in body["results"])
