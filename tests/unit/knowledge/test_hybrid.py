@@ -31,8 +31,9 @@ CONCEPTS = {
 class ConceptEmbedder:
     """Deterministic stand-in for e5: similar meaning, similar vector."""
 
-    def __init__(self) -> None:
+    def __init__(self, concepts: dict[str, tuple[str, ...]] = CONCEPTS) -> None:
         self.calls: list[str] = []
+        self.concepts = concepts
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         self.calls.extend(texts)
@@ -40,10 +41,10 @@ class ConceptEmbedder:
         for text in texts:
             lowered = text.lower()
             row = [0.2] + [
-                float(sum(word in lowered for word in words)) for words in CONCEPTS.values()
+                float(sum(word in lowered for word in words)) for words in self.concepts.values()
             ]
             rows.append(np.asarray(row, dtype=np.float32) / np.linalg.norm(row))
-        return np.stack(rows) if rows else np.zeros((0, len(CONCEPTS) + 1), np.float32)
+        return np.stack(rows) if rows else np.zeros((0, len(self.concepts) + 1), np.float32)
 
 
 class BrokenEmbedder:
